@@ -1,0 +1,3 @@
+"""mpspec's pytest entry point: loads the harness plugin (see harness/plugin.py)."""
+
+pytest_plugins = ["harness.plugin"]

@@ -1,0 +1,143 @@
+"""The leak guard: no child, grandchild or zombie may outlive the test that made it.
+
+multiprocessing keeps two long-lived helpers per parent process -- the forkserver server
+and the resource tracker. They are started once and shared by every later test, so they are
+named here and allowed; their own children are still checked.
+"""
+
+import multiprocessing
+import os
+import time
+
+import psutil
+
+# Command-line fragments that identify multiprocessing's own long-lived helpers.
+HELPERS = {
+    "forkserver server": "from multiprocessing.forkserver import main",
+    "resource tracker": "from multiprocessing.resource_tracker import main",
+    "semaphore tracker": "from multiprocessing.semaphore_tracker import main",  # Python < 3.8
+}
+
+GRACE = 1.0  # seconds a just-ending process gets to disappear before it counts as a leak
+
+
+def _cmdline(proc):
+    try:
+        return " ".join(proc.cmdline()) or proc.name()
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return "<gone or zombie>"
+
+
+def helper_name(proc, parent_pid=None):
+    """The helper's name if ``proc`` is one of multiprocessing's long-lived helpers.
+
+    Only a direct child of ``parent_pid`` can be one: a process that the forkserver server
+    forks for a spec shares the server's command line, and is no helper.
+    """
+    try:
+        if proc.ppid() != (parent_pid or os.getpid()):
+            return None
+    except psutil.Error:
+        return None
+    cmd = _cmdline(proc)
+    for name, fragment in HELPERS.items():
+        if fragment in cmd:
+            return name
+    return None
+
+
+def _status(proc):
+    try:
+        return proc.status()
+    except psutil.NoSuchProcess:
+        return None
+    except psutil.ZombieProcess:
+        return psutil.STATUS_ZOMBIE
+
+
+def descendants(root_pid=None):
+    """Every live or zombie descendant of ``root_pid`` that is not an allowed helper."""
+    try:
+        root = psutil.Process(root_pid or os.getpid())
+        procs = root.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    root_pid = root.pid
+    return [p for p in procs if _status(p) is not None and helper_name(p, root_pid) is None]
+
+
+def describe(procs):
+    lines = []
+    for p in procs:
+        try:
+            ppid = p.ppid()
+        except psutil.Error:
+            ppid = "?"
+        lines.append(f"  pid {p.pid} (parent {ppid}, {_status(p) or 'gone'}): {_cmdline(p)}")
+    return "\n".join(lines)
+
+
+def _reap(pid):
+    """Collect a zombie that is our own child; ignore anything else."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except (ChildProcessError, OSError):
+        pass
+
+
+def _settled(proc):
+    """True when ``proc`` is gone, or is a zombie of ours that only a wait would remove."""
+    status = _status(proc)
+    if status is None:
+        return True
+    if status == psutil.STATUS_ZOMBIE:
+        try:
+            return proc.ppid() == os.getpid()
+        except psutil.Error:
+            return True
+    return False
+
+
+def settle(procs, grace=GRACE):
+    """Watch process states (bounded by ``grace``) while ``procs`` finish ending.
+
+    Returns the ones still there: alive, or zombies nobody collected. It never waits on a
+    process itself, since waiting would collect a zombie and hide the leak.
+    """
+    deadline = time.monotonic() + grace
+    while not all(_settled(p) for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling process states, bounded by the grace period
+    return [p for p in procs if _status(p) is not None]
+
+
+def kill_and_reap(procs):
+    """SIGKILL leaked processes and collect them.
+
+    Children that multiprocessing tracks are collected through their Process object (join),
+    so its bookkeeping stays right; any other zombie child of ours is collected directly.
+    """
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+    pids = {p.pid for p in procs}
+    for child in multiprocessing.active_children():
+        if child.pid in pids:
+            child.join(3)
+    psutil.wait_procs(procs, timeout=3)
+    for p in procs:
+        _reap(p.pid)
+
+
+def check(before_pids=(), grace=GRACE):
+    """Return a description of leaked processes (empty when there are none) and clean up."""
+    leaked = [p for p in descendants() if p.pid not in before_pids]
+    if not leaked:
+        return ""
+    leaked = settle(leaked, grace)
+    if not leaked:
+        return ""
+    text = describe(leaked)
+    kill_and_reap(leaked)
+    return text

@@ -1,0 +1,253 @@
+"""The pytest plugin behind mpspec (loaded by the top-level ``conftest.py``).
+
+It provides:
+- ``start_method`` / ``ctx``: every spec runs once per start method (fork, spawn,
+  forkserver); a method the platform lacks is skipped with a reason naming the platform;
+- ``verdict``: records whether the tutorial's statement held, from what the spec observed;
+- ``run_program``: runs a whole fixture program (see ``harness.programs``);
+- the leak guard: after each test, no child, grandchild or zombie may be left;
+- the ``claim("id")`` marker, checked against ``specs/claims.json``;
+- the claims matrix printed at the end of the run.
+"""
+
+import multiprocessing
+import os
+import platform
+import sys
+from collections import OrderedDict
+
+import pytest
+
+from harness import START_METHODS, catalog, leaks, programs, verdicts
+
+PLATFORM_NAMES = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
+
+
+def platform_name():
+    return PLATFORM_NAMES.get(sys.platform, sys.platform)
+
+
+# ---------------------------------------------------------------- options and markers
+
+def pytest_addoption(parser):
+    group = parser.getgroup("mpspec")
+    group.addoption("--start-methods", default=None, metavar="LIST",
+                    help="comma-separated start methods to run (default: all of "
+                         f"{', '.join(START_METHODS)}); the others are skipped")
+    group.addoption("--no-matrix", action="store_true",
+                    help="do not print the claims matrix at the end of the run")
+
+
+def _selected_methods(config):
+    raw = config.getoption("--start-methods")
+    if not raw:
+        return START_METHODS
+    chosen = tuple(m.strip() for m in raw.split(",") if m.strip())
+    unknown = [m for m in chosen if m not in START_METHODS]
+    if unknown or not chosen:
+        raise pytest.UsageError(
+            f"--start-methods: unknown start method(s) {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(START_METHODS)}")
+    return chosen
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "claim(id): the tutorial claim (an ID in specs/claims.json) this spec tests")
+    config._mpspec_methods = _selected_methods(config)
+    config._mpspec_matrix = MatrixCollector(config)
+    config.pluginmanager.register(config._mpspec_matrix, "mpspec-matrix")
+
+
+def _claim_ids(item):
+    return [m.args[0] for m in item.iter_markers("claim") if m.args]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Every spec test names a known claim; tests of the harness itself are exempt."""
+    known = catalog.load()
+    problems = []
+    for item in items:
+        ids = _claim_ids(item)
+        is_harness_test = item.path.name.startswith("test_harness")
+        if not ids and not is_harness_test:
+            problems.append(f"{item.nodeid}: no @pytest.mark.claim(...) marker")
+        for cid in ids:
+            if cid not in known:
+                problems.append(f"{item.nodeid}: cites unknown claim {cid!r}")
+        method = getattr(item, "callspec", None) and item.callspec.params.get("start_method")
+        item.user_properties.append((verdicts.PROPERTY, {
+            "claims": ids, "start_method": method, "verdicts": {}}))
+    if problems:
+        raise pytest.UsageError("claim markers are wrong:\n  " + "\n  ".join(problems))
+
+
+# ---------------------------------------------------------------- fixtures
+
+@pytest.fixture(params=START_METHODS)
+def start_method(request):
+    """The start method this run of the spec uses."""
+    method = request.param
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"the {method} start method does not exist on {platform_name()}")
+    if method not in request.config._mpspec_methods:
+        pytest.skip(f"{method} not selected with --start-methods")
+    return method
+
+
+@pytest.fixture
+def ctx(start_method):
+    """A multiprocessing context for this run's start method."""
+    return multiprocessing.get_context(start_method)
+
+
+def _record_of(item):
+    for key, value in item.user_properties:
+        if key == verdicts.PROPERTY:
+            return value
+    return None
+
+
+@pytest.fixture
+def verdict(request):
+    """Where a spec records whether the tutorial's statement held (see harness.verdicts)."""
+    item = request.node
+    method = item.callspec.params.get("start_method") if hasattr(item, "callspec") else None
+    recorder = verdicts.Verdict(_claim_ids(item), method)
+    record = _record_of(item)
+    if record is not None:
+        recorder.records = record["verdicts"]  # recorded straight into the test's report
+    yield recorder
+    call = getattr(item, "_mpspec_call_report", None)
+    if call is not None and call.passed:
+        missing = [c for c in recorder.claim_ids if c not in recorder.records]
+        if missing:
+            pytest.fail(f"spec bug: the test passed but recorded no verdict for {missing}", pytrace=False)
+
+
+@pytest.fixture
+def run_program(tmp_path):
+    """Run a fixture program: ``run_program("name", method, *args, timeout=...)``.
+
+    The program runs in ``tmp_path`` (its files land there). Processes it leaves behind
+    and hands over (``keep_survivors=True``) are ended when the test ends.
+    """
+    handed_over = []
+
+    def run(name, start_method, *args, **kwargs):
+        kwargs.setdefault("cwd", tmp_path)
+        try:
+            result = programs.run_program(name, start_method, *args, **kwargs)
+        except programs.ProgramError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        handed_over.extend(result.survivors)
+        return result
+
+    yield run
+    leaks.kill_and_reap(handed_over)
+
+
+@pytest.fixture(autouse=True)
+def _leak_guard(request):
+    """After every test: no child, grandchild or zombie of this process may remain.
+
+    multiprocessing's forkserver server and resource tracker are allowed (they live for the
+    whole run). A leak is killed and collected, then reported with pids and command lines.
+    """
+    before = {p.pid for p in leaks.descendants()}
+    yield
+    leaked = leaks.check(before)
+    if leaked:
+        pytest.fail(f"leak guard: the test left processes behind (now killed):\n{leaked}",
+                    pytrace=False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item._mpspec_call_report = report
+
+
+# ---------------------------------------------------------------- the claims matrix
+
+def _skip_reason(report):
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return str(report.longrepr[2]).replace("Skipped: ", "")
+    return str(report.longrepr or "")
+
+
+class MatrixCollector:
+    """Collects every claim test's outcome and verdicts (from xdist workers too)."""
+
+    def __init__(self, config):
+        self.config = config
+        self.outcomes = OrderedDict()  # nodeid -> {claims, start_method, outcome, verdicts, skip_reason}
+
+    def pytest_runtest_logreport(self, report):
+        record = dict(report.user_properties).get(verdicts.PROPERTY)
+        if record is None or not record.get("claims"):
+            return
+        entry = self.outcomes.setdefault(report.nodeid, {
+            "claims": record["claims"], "start_method": record["start_method"],
+            "outcome": "passed", "verdicts": {}, "skip_reason": None})
+        entry["verdicts"].update(record.get("verdicts") or {})
+        if report.failed:
+            entry["outcome"] = "failed"
+        elif report.skipped and entry["outcome"] != "failed":
+            entry["outcome"] = "skipped"
+            entry["skip_reason"] = _skip_reason(report)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        if self.config.getoption("--no-matrix") or hasattr(self.config, "workerinput"):
+            return
+        lines = render_matrix(self.outcomes)
+        if not lines:
+            return
+        terminalreporter.section(
+            f"mpspec claims matrix: Python {platform.python_version()} on {platform_name()}, "
+            f"default start method {multiprocessing.get_context().get_start_method()}")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def cells_by_claim(outcomes):
+    """{claim: {start_method: cell}} folded from per-test outcomes."""
+    table = OrderedDict()
+    for entry in outcomes.values():
+        method = entry["start_method"] or "any"
+        for cid in entry["claims"]:
+            if entry["outcome"] == "failed":
+                cell = verdicts.FAILED
+            elif entry["outcome"] == "skipped":
+                cell = verdicts.SKIPPED
+            else:
+                cell = entry["verdicts"].get(cid, {}).get("verdict", verdicts.NO_VERDICT)
+            table.setdefault(cid, OrderedDict()).setdefault(method, []).append(cell)
+    return {cid: {m: verdicts.combine(cells) for m, cells in by_m.items()}
+            for cid, by_m in table.items()}
+
+
+def render_matrix(outcomes, methods=START_METHODS):
+    known = catalog.load()
+    table = cells_by_claim(outcomes)
+    columns = list(methods) + (["any"] if any("any" in row for row in table.values()) else [])
+    order = [cid for cid in known if cid in table]
+    if not order:
+        return []
+    width = max(len(cid) for cid in order)
+    cell_w = max(len(v) for v in verdicts.VERDICTS + (verdicts.FAILED,)) + 1
+    lines = ["claim".ljust(width) + " | " + " ".join(c.ljust(cell_w) for c in columns),
+             "-" * (width + 3 + (cell_w + 1) * len(columns))]
+    for cid in order:
+        row = table[cid]
+        lines.append(cid.ljust(width) + " | " + " ".join((row.get(c) or "-").ljust(cell_w) for c in columns))
+    counts = {}
+    for row in table.values():
+        for cell in row.values():
+            counts[cell] = counts.get(cell, 0) + 1
+    lines.append("")
+    lines.append(f"{len(order)} of {len(known)} catalog claims covered in this run; cells: "
+                 + ", ".join(f"{counts[k]} {k}" for k in sorted(counts)))
+    return lines
