@@ -1,0 +1,37 @@
+"""Small, bounded helpers for specs that start processes in the test process.
+
+Every wait here has a deadline, so a spec that goes wrong fails with a message instead of
+hanging, and every process a spec starts is ended and joined even when an assertion fails.
+"""
+
+from contextlib import contextmanager
+
+WAIT = 10.0  # seconds; generous, since nothing here waits on luck, only on a child's progress
+
+
+@contextmanager
+def running(process, *releases, timeout=WAIT):
+    """Start ``process``; on leaving, set ``releases`` (Events), join, and kill if need be."""
+    process.start()
+    try:
+        yield process
+    finally:
+        for event in releases:
+            event.set()
+        process.join(timeout)
+        if process.is_alive():
+            process.kill()
+            process.join(timeout)
+
+
+def receive(conn, timeout=WAIT, what="a message from the child"):
+    """conn.recv() with a deadline."""
+    if not conn.poll(timeout):
+        raise AssertionError(f"no {what} within {timeout}s")
+    return conn.recv()
+
+
+def wait_for(event, timeout=WAIT, what="the child to signal"):
+    """event.wait() with a deadline that fails the spec when it passes."""
+    if not event.wait(timeout):
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}")
