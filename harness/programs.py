@@ -72,8 +72,43 @@ def script_path(name: str) -> Path:
     return path
 
 
+def _dead(proc: psutil.Process) -> bool:
+    """Gone, or a zombie: dead already, nothing left to kill (its adopter collects it)."""
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+def _is_mp_helper(proc: psutil.Process) -> bool:
+    try:
+        cmd = " ".join(proc.cmdline())
+    except psutil.Error:
+        return False
+    return any(fragment in cmd for fragment in leaks.HELPERS.values())
+
+
+HELPER_GRACE = 1.0  # seconds multiprocessing's helpers get to end after the program has exited
+
+
+def _survivors(pid: int) -> List[psutil.Process]:
+    """Live session members once the program's forkserver / resource tracker, which end by
+    themselves when the program is gone, have had a bounded moment to do so."""
+    deadline = time.monotonic() + HELPER_GRACE
+    members = session_members(pid)
+    while any(_is_mp_helper(p) for p in members) and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling process states, bounded by HELPER_GRACE
+        members = session_members(pid)
+    return members
+
+
 def session_members(pid: int) -> List[psutil.Process]:
-    """Processes that belong to the program's session, wherever they were re-parented."""
+    """Live processes that belong to the program's session, wherever they were re-parented.
+
+    Zombies are left out: they are dead, cannot be killed, and are collected by whoever
+    adopted them (waiting for init to do that would only slow the run down)."""
     members = []
     if WINDOWS:
         # No sessions: follow parent links, which Windows keeps even after a parent dies.
@@ -88,7 +123,7 @@ def session_members(pid: int) -> List[psutil.Process]:
         return members
     for p in psutil.process_iter():
         try:
-            if p.pid != pid and os.getsid(p.pid) == pid:
+            if p.pid != pid and os.getsid(p.pid) == pid and not _dead(p):
                 members.append(p)
         except OSError:
             continue
@@ -150,7 +185,7 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
             duration = time.monotonic() - started
         stdout = out_path.read_text("utf-8", "replace")
         stderr = err_path.read_text("utf-8", "replace")
-    survivors = session_members(proc.pid)
+    survivors = _survivors(proc.pid)
     if survivors and not keep_survivors:
         _end_session(proc.pid, survivors)
     return ProgramResult(name, start_method, argv, returncode, stdout, stderr, duration,
