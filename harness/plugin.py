@@ -36,6 +36,11 @@ def pytest_addoption(parser):
                          f"{', '.join(START_METHODS)}); the others are skipped")
     group.addoption("--no-matrix", action="store_true",
                     help="do not print the claims matrix at the end of the run")
+    group.addoption("--claims-report", default=None, metavar="PATH",
+                    help="write this run's results (JSON, see harness/report.py) to PATH, with "
+                         "its Markdown and HTML matrix beside it (same name, .md and .html); "
+                         "default: reports/results-<os>-py<version>.json when claim tests ran; "
+                         "'none' writes nothing")
 
 
 def _selected_methods(config):
@@ -251,3 +256,45 @@ def render_matrix(outcomes, methods=START_METHODS):
     lines.append(f"{len(order)} of {len(known)} catalog claims covered in this run; cells: "
                  + ", ".join(f"{counts[k]} {k}" for k in sorted(counts)))
     return lines
+
+
+# ---------------------------------------------------------------- the claims report file
+
+def _claims_report_path(config):
+    """Where this run's results go, or None (see --claims-report)."""
+    given = config.getoption("--claims-report")
+    if given is not None:
+        return None if given.strip().lower() in ("", "none") else config.invocation_params.dir / given
+    if not config._mpspec_matrix.outcomes:
+        return None  # a run of harness tests only: keep the last spec run's results
+    from harness import report
+    return config.rootpath / "reports" / report.default_results_name()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """On the xdist controller (or a plain run): write the results file and its matrices."""
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    path = _claims_report_path(config)
+    if path is None:
+        return
+    from harness import report, report_render
+    run = report.run_info(exitstatus=int(exitstatus),
+                          args=[str(a) for a in config.invocation_params.args])
+    try:
+        report.write_results(path, config._mpspec_matrix.outcomes, run)
+        matrix = report.merge([path])
+        title = f"mpspec claims: Python {run['python']} on {run['os']}"
+        path.with_suffix(".md").write_text(report_render.markdown(matrix, title=title), encoding="utf-8")
+        path.with_suffix(".html").write_text(report_render.html(matrix, title=title), encoding="utf-8")
+    except OSError as exc:
+        config._mpspec_report_written = f"could not write the claims report {path}: {exc}"
+        return
+    config._mpspec_report_written = f"claims report: {path} (and .md, .html beside it)"
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    written = getattr(config, "_mpspec_report_written", None)
+    if written:
+        terminalreporter.write_line(written)

@@ -1,0 +1,419 @@
+"""The claims report: one results file per run, merged into one matrix.
+
+A run of the specs writes a small JSON file (``write_results``; the plugin does it at the
+end of the session, see ``--claims-report``). It names the run's configuration (Python
+version, OS, default start method) and, for each claim test, its claims, start method,
+outcome, measured verdicts with the observed text, and skip reason::
+
+    {"format": "mpspec-results/1",
+     "run": {"python": "3.11.7", "os": "Linux", "machine": "x86_64", ...},
+     "tests": [{"nodeid": "specs/test_x.py::test_y[spawn]", "claims": ["create.not-started"],
+                "start_method": "spawn", "outcome": "passed", "skip_reason": null,
+                "python": "3.11.7", "os": "Linux",
+                "verdicts": {"create.not-started": {"verdict": "holds", "observed": "..."}}}]}
+
+``merge`` reads any number of such files and builds one matrix: rows are the catalog's
+claims in tutorial order, columns are (OS, Python, start method), a cell folds the tests of
+one claim in one column with ``harness.verdicts.combine``. ``harness.report_render`` draws it
+as Markdown (for GitHub) and as a self-contained HTML page. Standard library only.
+
+Command line::
+
+    python -m harness.report merge reports/tox --markdown report.md --html report.html [--zh]
+
+Arguments may be files, directories (their ``results-*.json``) or glob patterns. A file that
+cannot be read is named on stderr and in the report, the others are still merged, and the
+command exits 1.
+"""
+
+import argparse
+import glob
+import json
+import multiprocessing
+import os
+import platform
+import re
+import sys
+import sysconfig
+import tempfile
+from collections import OrderedDict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from harness import START_METHODS, catalog, verdicts
+
+FORMAT = "mpspec-results/1"
+OUTCOMES = ("passed", "failed", "skipped")
+OS_ORDER = ("Linux", "macOS", "Windows")
+ANY_METHOD = "any"  # the column of a test that is not run per start method
+NOT_RUN = None  # a cell no test of the claim reached
+
+_PLATFORM_NAMES = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
+
+
+class ResultsError(Exception):
+    """A results file is missing, truncated or not in mpspec's format (the message names it)."""
+
+
+# ---------------------------------------------------------------- one run's results
+
+def python_label():
+    """This interpreter's version, with a ``t`` for a free-threaded build (e.g. ``3.13.0t``)."""
+    free_threaded = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    return platform.python_version() + ("t" if free_threaded else "")
+
+
+def run_info(**extra):
+    """The configuration of the running interpreter, as stored in a results file."""
+    info = OrderedDict([
+        ("python", python_label()),
+        ("implementation", platform.python_implementation()),
+        ("os", _PLATFORM_NAMES.get(sys.platform, sys.platform)),
+        ("os_release", platform.platform(terse=True)),
+        ("machine", platform.machine()),
+        ("default_start_method", multiprocessing.get_start_method(allow_none=True)
+         or multiprocessing.get_context().get_start_method()),
+        ("finished", datetime.now(timezone.utc).isoformat(timespec="seconds")),
+    ])
+    info.update(extra)
+    return info
+
+
+def results_document(outcomes, run=None):
+    """The results file's content, from ``MatrixCollector.outcomes`` (nodeid -> entry)."""
+    run = dict(run or run_info())
+    tests = []
+    for nodeid, entry in sorted(outcomes.items()):
+        tests.append(OrderedDict([
+            ("nodeid", nodeid),
+            ("claims", list(entry.get("claims") or [])),
+            ("start_method", entry.get("start_method")),
+            ("python", run["python"]),
+            ("os", run["os"]),
+            ("outcome", entry.get("outcome")),
+            ("verdicts", {cid: {"verdict": v.get("verdict"), "observed": v.get("observed")}
+                          for cid, v in (entry.get("verdicts") or {}).items()}),
+            ("skip_reason", entry.get("skip_reason")),
+        ]))
+    return OrderedDict([("format", FORMAT), ("run", run), ("tests", tests)])
+
+
+def write_results(path, outcomes, run=None):
+    """Write a run's results to ``path`` atomically (a half-written file is never left)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results_document(outcomes, run), indent=1, ensure_ascii=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=str(path.parent))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is for everyone
+        os.replace(tmp, str(path))
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def default_results_name():
+    info = run_info()
+    return f"results-{info['os'].lower()}-py{info['python']}.json"
+
+
+# ---------------------------------------------------------------- reading results files
+
+def _check(condition, path, message):
+    if not condition:
+        raise ResultsError(f"{path}: {message}")
+
+
+def parse_results(text, path="<results>"):
+    """Validate a results file's text; every error names ``path`` and the place in it."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        hint = " (the file looks truncated)" if text.strip() and not text.rstrip().endswith("}") else ""
+        raise ResultsError(f"{path}: not valid JSON{hint}: {exc}") from None
+    _check(isinstance(data, dict), path, "expected a JSON object")
+    _check(data.get("format") == FORMAT, path,
+           f"not an mpspec results file (format is {data.get('format')!r}, expected {FORMAT!r})")
+    run = data.get("run")
+    _check(isinstance(run, dict), path, 'missing the "run" object')
+    for key in ("python", "os"):
+        _check(isinstance(run.get(key), str) and run[key], path, f'run: missing "{key}"')
+    tests = data.get("tests")
+    _check(isinstance(tests, list), path, 'missing the "tests" list')
+    for n, test in enumerate(tests):
+        where = f"tests[{n}]"
+        _check(isinstance(test, dict), path, f"{where}: expected an object")
+        where = f"{where} ({test.get('nodeid', '?')})"
+        _check(isinstance(test.get("claims"), list) and all(isinstance(c, str) for c in test["claims"]),
+               path, f'{where}: "claims" must be a list of claim IDs')
+        _check(test.get("outcome") in OUTCOMES, path,
+               f"{where}: outcome {test.get('outcome')!r} is not one of {', '.join(OUTCOMES)}")
+        method = test.get("start_method")
+        _check(method is None or isinstance(method, str), path, f"{where}: bad start_method {method!r}")
+        found = test.get("verdicts") or {}
+        _check(isinstance(found, dict), path, f'{where}: "verdicts" must be an object')
+        for cid, v in found.items():
+            _check(isinstance(v, dict) and v.get("verdict") in verdicts.VERDICTS, path,
+                   f"{where}: verdict for {cid!r} is {v!r}, expected one of {', '.join(verdicts.VERDICTS)}")
+    return data
+
+
+def load_results(path):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ResultsError(f"{path}: cannot read: {exc}") from None
+    return parse_results(text, str(path))
+
+
+def expand_paths(args):
+    """Files as given; a directory stands for its ``results-*.json``; globs are expanded
+    here (so the command works the same from tox and Windows shells, which do not)."""
+    paths, missing = [], []
+    for arg in args:
+        if os.path.isdir(arg):
+            found = sorted(glob.glob(os.path.join(arg, "**", "results-*.json"), recursive=True))
+        elif glob.has_magic(arg):
+            found = sorted(glob.glob(arg))
+        else:
+            found = [arg]  # a missing file is reported by load_results, naming it
+        if not found:
+            missing.append(arg)
+        paths.extend(found)
+    return paths, missing
+
+
+# ---------------------------------------------------------------- the merged matrix
+
+def version_key(version):
+    parts = [int(p) for p in re.findall(r"\d+", version)[:3]]
+    return tuple(parts + [0] * (3 - len(parts))) + (version,)
+
+
+def minor(version):
+    return ".".join(re.findall(r"\d+", version)[:2]) or version
+
+
+def os_key(name):
+    return (OS_ORDER.index(name) if name in OS_ORDER else len(OS_ORDER), name)
+
+
+def method_key(method):
+    return (START_METHODS.index(method) if method in START_METHODS else len(START_METHODS), method)
+
+
+class Cell:
+    """What the tests of one claim in one column found."""
+
+    def __init__(self):
+        self.entries = []  # (outcome-or-verdict, observed-or-reason, nodeid, source file)
+
+    def add(self, value, detail, nodeid, source):
+        self.entries.append((value, detail, nodeid, source))
+
+    @property
+    def value(self):
+        return verdicts.combine([e[0] for e in self.entries])
+
+    @property
+    def conflicting(self):
+        """Several tests (or runs) of this cell measured different verdicts."""
+        return len({e[0] for e in self.entries if e[0] in verdicts.VERDICTS}) > 1
+
+    @property
+    def skip_reasons(self):
+        return list(OrderedDict.fromkeys(e[1] for e in self.entries if e[0] == verdicts.SKIPPED and e[1]))
+
+    def describe(self):
+        """Every test behind the cell, one line each (the HTML hover text)."""
+        lines = []
+        for value, detail, nodeid, _source in self.entries:
+            lines.append(f"{nodeid}: {value}" + (f": {detail}" if detail else ""))
+        return "\n".join(lines)
+
+
+class Matrix:
+    """The merged report: ``rows`` (claim -> {column: Cell}) over ``columns``."""
+
+    def __init__(self, claims):
+        self.claims = claims  # id -> catalog.Claim, tutorial order
+        self.columns = []  # (os, python, method), sorted
+        self.rows = OrderedDict()
+        self.runs = []  # (source, run dict)
+        self.errors = []  # messages naming unreadable files
+        self.unknown_claims = OrderedDict()  # claim id not in the catalog -> sources
+
+    # -- building
+    def add(self, data, source):
+        run = data["run"]
+        self.runs.append((source, run))
+        for test in data["tests"]:
+            column = (test.get("os") or run["os"], test.get("python") or run["python"],
+                      test.get("start_method") or ANY_METHOD)
+            for cid in test["claims"]:
+                if cid not in self.claims:
+                    self.unknown_claims.setdefault(cid, []).append(source)
+                    continue
+                if test["outcome"] == "failed":
+                    value, detail = verdicts.FAILED, None
+                elif test["outcome"] == "skipped":
+                    value, detail = verdicts.SKIPPED, test.get("skip_reason")
+                else:
+                    found = (test.get("verdicts") or {}).get(cid)
+                    value = found["verdict"] if found else verdicts.NO_VERDICT
+                    detail = found.get("observed") if found else None
+                self.rows.setdefault(cid, {}).setdefault(column, Cell()).add(
+                    value, detail, test.get("nodeid", "?"), source)
+        columns = {col for row in self.rows.values() for col in row} | set(self.columns)
+        self.columns = sorted(columns, key=lambda c: (os_key(c[0]), version_key(c[1]), method_key(c[2])))
+        self.rows = OrderedDict((cid, self.rows[cid]) for cid in self.claims if cid in self.rows)
+
+    def cell(self, cid, column):
+        return self.rows.get(cid, {}).get(column)
+
+    def value(self, cid, column):
+        cell = self.cell(cid, column)
+        return cell.value if cell else NOT_RUN
+
+    # -- the summary
+    def _verdicts_by(self, cid, group_key):
+        """{group: {varying part: verdict}} over the columns whose cell has a verdict."""
+        groups = OrderedDict()
+        for column in self.columns:
+            value = self.value(cid, column)
+            if value in verdicts.VERDICTS:
+                fixed, varying = group_key(column)
+                groups.setdefault(fixed, OrderedDict())[varying] = value
+        return groups
+
+    def differs(self, cid, group_key):
+        """The groups in which the claim's verdict differs along one axis."""
+        return OrderedDict((fixed, by) for fixed, by in self._verdicts_by(cid, group_key).items()
+                           if len(set(by.values())) > 1)
+
+    def by_method(self, cid):
+        return self.differs(cid, lambda c: ((c[0], c[1]), c[2]))
+
+    def by_os(self, cid):
+        return self.differs(cid, lambda c: ((minor(c[1]), c[2]), c[0]))
+
+    def by_version(self, cid):
+        return self.differs(cid, lambda c: ((c[0], c[2]), c[1]))
+
+    def holds_everywhere(self, cid):
+        values = [self.value(cid, c) for c in self.columns]
+        found = [v for v in values if v in verdicts.VERDICTS]
+        return bool(found) and set(found) == {verdicts.HOLDS} and verdicts.FAILED not in values
+
+    def failures(self):
+        """[(claim, column, [nodeids])] for every cell where a spec failed."""
+        found = []
+        for cid, row in self.rows.items():
+            for column in self.columns:
+                cell = row.get(column)
+                if cell and cell.value == verdicts.FAILED:
+                    found.append((cid, column, [e[2] for e in cell.entries if e[0] == verdicts.FAILED]))
+        return found
+
+    def cells_with(self, value):
+        return [(cid, col) for cid, row in self.rows.items() for col, cell in row.items() if cell.value == value]
+
+    def conflicts(self):
+        return [(cid, col) for cid, row in self.rows.items() for col, cell in row.items() if cell.conflicting]
+
+    def summary(self):
+        ids = list(self.rows)
+        return OrderedDict([
+            ("covered", ids),
+            ("holds_everywhere", [c for c in ids if self.holds_everywhere(c)]),
+            ("by_method", [c for c in ids if self.by_method(c)]),
+            ("by_os", [c for c in ids if self.by_os(c)]),
+            ("by_version", [c for c in ids if self.by_version(c)]),
+            ("failures", self.failures()),
+            ("no_verdict", self.cells_with(verdicts.NO_VERDICT)),
+            ("conflicts", self.conflicts()),
+        ])
+
+    def oses(self):
+        return sorted({c[0] for c in self.columns}, key=os_key)
+
+    def pythons(self):
+        return sorted({c[1] for c in self.columns}, key=version_key)
+
+
+def merge(paths, claims=None):
+    """Merge results files into one Matrix; unreadable files go to ``matrix.errors``."""
+    matrix = Matrix(claims if claims is not None else catalog.load())
+    for path in paths:
+        try:
+            data = load_results(path)
+        except ResultsError as exc:
+            matrix.errors.append(str(exc))
+            continue
+        matrix.add(data, str(path))
+    return matrix
+
+
+# ---------------------------------------------------------------- command line
+
+def summary_lines(matrix):
+    s = matrix.summary()
+    lines = [f"{len(matrix.runs)} result file(s) merged; {len(s['covered'])} of {len(matrix.claims)} "
+             f"catalog claims covered; {len(s['holds_everywhere'])} hold everywhere; "
+             f"{len(s['by_method'])} differ by start method, {len(s['by_os'])} by OS, "
+             f"{len(s['by_version'])} by Python version; {len(s['failures'])} spec failure cell(s)"]
+    lines += [f"error: {e}" for e in matrix.errors]
+    return lines
+
+
+def _write(path, text):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv=None):
+    from harness import report_render
+
+    parser = argparse.ArgumentParser(prog="python -m harness.report",
+                                     description="Merge mpspec results files into one claims matrix.")
+    sub = parser.add_subparsers(dest="command")
+    sub.required = True
+    m = sub.add_parser("merge", help="merge results files (files, directories or glob patterns)")
+    m.add_argument("paths", nargs="+", metavar="RESULTS",
+                   help="results files; a directory stands for the results-*.json under it")
+    m.add_argument("--markdown", metavar="PATH", help="write the Markdown matrix here ('-' for stdout)")
+    m.add_argument("--html", metavar="PATH", help="write the self-contained HTML page here")
+    m.add_argument("--zh", action="store_true", help="show the claims' Chinese statements")
+    m.add_argument("--title", default=None, help="the report's title")
+    args = parser.parse_args(argv)
+
+    paths, missing = expand_paths(args.paths)
+    matrix = merge(paths)
+    matrix.errors[:0] = [f"{arg}: no results files found" for arg in missing]
+    options = dict(zh=args.zh, title=args.title)
+    if args.markdown:
+        text = report_render.markdown(matrix, **options)
+        if args.markdown == "-":
+            sys.stdout.write(text)
+        else:
+            _write(args.markdown, text)
+    if args.html:
+        _write(args.html, report_render.html(matrix, **options))
+    out = sys.stderr if args.markdown == "-" else sys.stdout
+    for line in summary_lines(matrix):
+        print(line, file=sys.stderr if line.startswith("error:") else out)
+    for path in (args.markdown, args.html):
+        if path and path != "-":
+            print(f"wrote {path}", file=out)
+    return 1 if matrix.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

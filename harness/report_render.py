@@ -1,0 +1,305 @@
+"""Draw a merged claims matrix (``harness.report.Matrix``) as Markdown or as an HTML page.
+
+Markdown is for GitHub (a job summary, the README): one table per OS, columns Python x start
+method, one symbol per cell, skip reasons as numbered notes under the table. The HTML page is
+self-contained (inline CSS, no script, no external resource): one table with a three-level
+header (OS / Python / start method), colour-coded cells whose hover text lists every test
+behind the cell with what it observed, the claim's statement and errata in the first column.
+"""
+
+import html as _html
+from collections import Counter, OrderedDict
+
+from harness import verdicts
+from harness.report import NOT_RUN
+
+SYMBOLS = OrderedDict([
+    (verdicts.HOLDS, "✅"),
+    (verdicts.DOES_NOT_HOLD, "❌"),
+    (verdicts.PARTLY, "🌓"),
+    (verdicts.NOT_ASSERTABLE, "❔"),
+    (verdicts.SKIPPED, "⏭️"),
+    (verdicts.FAILED, "💥"),
+    (verdicts.NO_VERDICT, "⚠️"),
+])
+SHORT = {  # the word in an HTML cell; the legend and the hover text say it in full
+    verdicts.HOLDS: "holds",
+    verdicts.DOES_NOT_HOLD: "no",
+    verdicts.PARTLY: "partly",
+    verdicts.NOT_ASSERTABLE: "n/a",
+    verdicts.SKIPPED: "skip",
+    verdicts.FAILED: "FAIL",
+    verdicts.NO_VERDICT: "none",
+}
+CSS_CLASS = {
+    verdicts.HOLDS: "holds", verdicts.DOES_NOT_HOLD: "nohold", verdicts.PARTLY: "partly",
+    verdicts.NOT_ASSERTABLE: "na", verdicts.SKIPPED: "skipped", verdicts.FAILED: "failed",
+    verdicts.NO_VERDICT: "noverdict",
+}
+LEGEND_TEXT = {
+    verdicts.HOLDS: "the tutorial holds",
+    verdicts.DOES_NOT_HOLD: "the tutorial does not hold",
+    verdicts.PARTLY: "holds in part (or tests disagree)",
+    verdicts.NOT_ASSERTABLE: "not assertable (scheduling luck)",
+    verdicts.SKIPPED: "skipped (why: in the note)",
+    verdicts.FAILED: "spec failed",
+    verdicts.NO_VERDICT: "passed without a verdict (spec bug)",
+}
+DEFAULT_TITLE = "mpspec claims report"
+
+
+def _statement(claim, zh):
+    return claim.statement_zh if zh else claim.statement
+
+
+def _ids(ids, limit=12):
+    shown = ", ".join(f"`{c}`" for c in ids[:limit])
+    return shown + (f", and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _column_name(column):
+    os_name, python, method = column
+    return f"{os_name} {python} {method}"
+
+
+def _runs_line(matrix):
+    by_os = OrderedDict()
+    for _source, run in sorted(matrix.runs, key=lambda r: r[1]["python"]):
+        by_os.setdefault(run["os"], []).append(run["python"])
+    parts = [f"{name}: {', '.join(by_os[name])}" for name in matrix.oses() if name in by_os]
+    return f"{len(matrix.runs)} run(s) merged — " + ("; ".join(parts) or "none")
+
+
+def _differences(matrix, cid):
+    """One line per axis along which the claim's verdict varies (for the details section)."""
+    lines = []
+    for label, groups in (("by start method", matrix.by_method(cid)), ("by OS", matrix.by_os(cid)),
+                          ("by Python version", matrix.by_version(cid))):
+        for fixed, by in list(groups.items())[:3]:
+            where = " ".join(fixed)
+            lines.append(f"{label} ({where}): " + ", ".join(f"{k} {v}" for k, v in by.items()))
+        if len(groups) > 3:
+            lines.append(f"{label}: and {len(groups) - 3} more place(s)")
+    return lines
+
+
+def _observations(matrix, cid):
+    """Distinct (verdict, observed) of the claim, each with the columns that saw it."""
+    seen = OrderedDict()
+    for column in matrix.columns:
+        cell = matrix.cell(cid, column)
+        for value, detail, _nodeid, _source in (cell.entries if cell else ()):
+            if value in verdicts.VERDICTS or value == verdicts.FAILED:
+                seen.setdefault((value, detail or ""), []).append(_column_name(column))
+    return [(value, detail, list(OrderedDict.fromkeys(cols))) for (value, detail), cols in seen.items()]
+
+
+def _summary_items(matrix):
+    """(label, count, text) for the summary lines both renderings share."""
+    s = matrix.summary()
+    n_os = len(matrix.oses())
+    n_py = len(matrix.pythons())
+    items = [
+        ("Claims covered", len(s["covered"]), f"of {len(matrix.claims)} in the catalog"),
+        ("Hold everywhere", len(s["holds_everywhere"]), "every measured cell: holds"),
+        ("Differ by start method", len(s["by_method"]), _ids(s["by_method"])),
+        ("Differ by OS", len(s["by_os"]),
+         _ids(s["by_os"]) if n_os > 1 else "only one OS in these results"),
+        ("Differ by Python version", len(s["by_version"]),
+         _ids(s["by_version"]) if n_py > 1 else "only one Python in these results"),
+    ]
+    failures = s["failures"]
+    items.append(("Spec failures", len(failures),
+                  "; ".join(f"`{cid}` on {_column_name(col)} ({', '.join(ids)})"
+                            for cid, col, ids in failures[:10])
+                  + (f"; and {len(failures) - 10} more" if len(failures) > 10 else "")
+                  if failures else "none"))
+    if s["no_verdict"]:
+        items.append(("Passed without a verdict", len(s["no_verdict"]),
+                      _ids(list(OrderedDict.fromkeys(c for c, _ in s["no_verdict"])))))
+    if s["conflicts"]:
+        items.append(("Cells whose tests disagree", len(s["conflicts"]),
+                      ", ".join(f"`{cid}` ({n} cell{'s' if n > 1 else ''})" for cid, n in
+                                Counter(cid for cid, _ in s["conflicts"]).items())))
+    if matrix.unknown_claims:
+        items.append(("Claims not in the catalog (ignored)", len(matrix.unknown_claims),
+                      _ids(list(matrix.unknown_claims))))
+    if matrix.errors:
+        items.append(("Unreadable result files", len(matrix.errors), "; ".join(matrix.errors)))
+    return items
+
+
+# ---------------------------------------------------------------- Markdown
+
+def _md(text):
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(matrix, zh=False, title=None):
+    out = [f"## {title or DEFAULT_TITLE}", "", _runs_line(matrix), ""]
+    for label, count, text in _summary_items(matrix):
+        out.append(f"- **{label}: {count}** — {_md(text)}")
+    out += ["", "Cells: " + " · ".join(f"{SYMBOLS[k]} {LEGEND_TEXT[k]}" for k in SYMBOLS)
+            + " · blank: not run", ""]
+    for os_name in matrix.oses():
+        columns = [c for c in matrix.columns if c[0] == os_name]
+        notes = OrderedDict()  # skip reason -> number
+        out += [f"### {os_name}", ""]
+        out.append("| claim | " + " | ".join(f"{py}<br>{method}" for _, py, method in columns) + " |")
+        out.append("|---|" + ":-:|" * len(columns))
+        section = None
+        for cid in matrix.rows:
+            claim = matrix.claims[cid]
+            if claim.section != section:
+                section = claim.section
+                out.append(f"| **§ {_md(section)}** |" + " |" * len(columns))
+            cells = []
+            for column in columns:
+                cell = matrix.cell(cid, column)
+                if cell is None:
+                    cells.append("")
+                    continue
+                text = SYMBOLS.get(cell.value, cell.value)
+                if cell.value == verdicts.SKIPPED:
+                    marks = [str(notes.setdefault(r, len(notes) + 1)) for r in cell.skip_reasons]
+                    text += f"<sup>{','.join(marks)}</sup>" if marks else ""
+                cells.append(text)
+            out.append(f"| `{cid}` {_md(_statement(claim, zh))} | " + " | ".join(cells) + " |")
+        out.append("")
+        if notes:
+            out.append("Skipped because: " + "; ".join(f"<sup>{n}</sup> {_md(r)}" for r, n in notes.items()))
+            out.append("")
+    notable = [cid for cid in matrix.rows if not matrix.holds_everywhere(cid)]
+    if notable:
+        out += ["<details><summary>Claims that do not simply hold: errata and observations</summary>", ""]
+        for cid in notable:
+            claim = matrix.claims[cid]
+            out.append(f"- **`{cid}`** {_md(_statement(claim, zh))}")
+            if claim.errata:
+                out.append(f"  - *Errata:* {_md(claim.errata)}")
+            for line in _differences(matrix, cid):
+                out.append(f"  - *Differs {_md(line)}*")
+            for value, detail, cols in _observations(matrix, cid)[:6]:
+                where = ", ".join(cols[:4]) + (f" and {len(cols) - 4} more" if len(cols) > 4 else "")
+                out.append(f"  - {SYMBOLS[value]} {_md(detail) or value} — {_md(where)}")
+        out += ["", "</details>", ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- HTML
+
+CSS = """
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;
+  margin:1.5em;color:#1f2328;background:#fff}
+h1{font-size:1.5em;margin:0 0 .3em}
+.runs{color:#57606a;margin:.2em 0 1em}
+ul.summary{margin:0 0 1em;padding-left:1.2em}
+ul.summary li{margin:.15em 0}
+ul.summary b{display:inline-block;min-width:13em}
+ul.summary .bad{color:#a40e26;font-weight:bold}
+.legend span{display:inline-block;margin:0 .6em .3em 0;padding:.1em .5em;border-radius:3px}
+.wrap{overflow-x:auto;border:1px solid #d0d7de}
+table.matrix{border-collapse:separate;border-spacing:0;font-size:12px}
+table.matrix th,table.matrix td{border-right:1px solid #d0d7de;border-bottom:1px solid #d0d7de;
+  padding:3px 5px;text-align:center;white-space:nowrap}
+table.matrix thead th{background:#f6f8fa;position:sticky;top:0;z-index:1}
+table.matrix thead tr:nth-child(2) th{top:1.7em}
+table.matrix thead tr:nth-child(3) th{top:3.4em;font-weight:normal}
+th.claim{position:sticky;left:0;z-index:2;background:#fff;text-align:left!important;
+  white-space:normal!important;min-width:22em;max-width:34em;font-weight:normal}
+thead th.claim{background:#f6f8fa;z-index:3}
+th.claim code{font-weight:bold;font-size:11px}
+th.claim .stmt{margin-top:2px}
+th.claim .errata{margin-top:3px;color:#6e4b00;background:#fff8c5;padding:2px 4px;border-radius:3px;font-size:11px}
+tr.section th{background:#eaeef2;text-align:left;font-weight:bold;position:sticky;left:0}
+td.v{cursor:help;min-width:3.2em}
+.holds{background:#2da44e;color:#fff}
+.nohold{background:#cf222e;color:#fff}
+.partly{background:#f2a33a;color:#1f2328}
+.na{background:#b6c2d9;color:#1f2328}
+.skipped{background:#eef0f3;color:#57606a}
+.failed{background:#6e1f8a;color:#fff;font-weight:bold}
+.noverdict{background:#fff8c5;color:#6e4b00}
+td.notrun{background:#fff}
+td.conflict{outline:2px dashed #1f2328;outline-offset:-3px}
+details.notes{margin-top:1.5em}
+details.notes li{margin:.4em 0}
+.obs{color:#57606a;font-size:12px}
+footer{margin-top:1.5em;color:#57606a;font-size:12px}
+"""
+
+
+def _e(text):
+    return _html.escape(str(text), quote=True)
+
+
+def html(matrix, zh=False, title=None):
+    title = title or DEFAULT_TITLE
+    out = ["<!DOCTYPE html>", f'<html lang="{"zh" if zh else "en"}">', "<head>", '<meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
+           f"<title>{_e(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
+           f"<h1>{_e(title)}</h1>", f'<p class="runs">{_e(_runs_line(matrix))}</p>', '<ul class="summary">']
+    for label, count, text in _summary_items(matrix):
+        bad = count and label in ("Spec failures", "Unreadable result files", "Passed without a verdict")
+        out.append(f'<li><b>{_e(label)}: <span class="{"bad" if bad else ""}">{count}</span></b> '
+                   f'{_e(text.replace("`", ""))}</li>')
+    out.append("</ul>")
+    out.append('<p class="legend">' + "".join(
+        f'<span class="{CSS_CLASS[k]}">{_e(SHORT[k])} = {_e(LEGEND_TEXT[k])}</span>' for k in SYMBOLS)
+        + '<span style="border:1px dashed #1f2328">dashed = the tests of the cell disagree</span>'
+        + "<span>blank = not run</span> · hover a cell for what each test observed</p>")
+
+    columns = matrix.columns
+    out += ['<div class="wrap">', '<table class="matrix">', "<thead>"]
+    header_os, header_py = ["<tr>", '<th class="claim" rowspan="3">Claim</th>'], ["<tr>"]
+    for os_name in matrix.oses():
+        header_os.append(f'<th colspan="{sum(1 for c in columns if c[0] == os_name)}">{_e(os_name)}</th>')
+    for os_name, py in OrderedDict.fromkeys(c[:2] for c in columns):
+        header_py.append(f'<th colspan="{sum(1 for c in columns if c[:2] == (os_name, py))}">'
+                         f"Python {_e(py)}</th>")
+    out += header_os + ["</tr>"] + header_py + ["</tr>", "<tr>"]
+    out += [f"<th>{_e(method)}</th>" for _, _, method in columns]
+    out += ["</tr>", "</thead>", "<tbody>"]
+    section = None
+    for cid in matrix.rows:
+        claim = matrix.claims[cid]
+        if claim.section != section:
+            section = claim.section
+            out.append(f'<tr class="section"><th colspan="{len(columns) + 1}">§ {_e(section)}</th></tr>')
+        head = f'<th class="claim" id="{_e(cid)}"><code>{_e(cid)}</code><div class="stmt">{_e(_statement(claim, zh))}</div>'
+        if claim.errata:
+            head += f'<div class="errata">Errata: {_e(claim.errata)}</div>'
+        row = [f"<tr>{head}</th>"]
+        for column in columns:
+            cell = matrix.cell(cid, column)
+            if cell is None:
+                row.append(f'<td class="notrun" title="{_e(_column_name(column))}: no test ran"></td>')
+                continue
+            value = cell.value
+            classes = ["v", CSS_CLASS.get(value, "")] + (["conflict"] if cell.conflicting else [])
+            hover = f"{cid} — {_column_name(column)}: {value}\n{cell.describe()}"
+            row.append(f'<td class="{" ".join(classes)}" title="{_e(hover)}">{_e(SHORT.get(value, value))}</td>')
+        out.append("".join(row) + "</tr>")
+    out += ["</tbody>", "</table>", "</div>"]
+
+    notable = [cid for cid in matrix.rows if not matrix.holds_everywhere(cid)]
+    if notable:
+        out += ['<details class="notes" open>',
+                "<summary>Claims that do not simply hold: errata and observations</summary>", "<ul>"]
+        for cid in notable:
+            claim = matrix.claims[cid]
+            item = [f'<li><a href="#{_e(cid)}"><code>{_e(cid)}</code></a> {_e(_statement(claim, zh))}']
+            if claim.errata:
+                item.append(f"<br><i>Errata:</i> {_e(claim.errata)}")
+            for line in _differences(matrix, cid):
+                item.append(f'<br><span class="obs">differs {_e(line)}</span>')
+            for value, detail, cols in _observations(matrix, cid)[:6]:
+                where = ", ".join(cols[:4]) + (f" and {len(cols) - 4} more" if len(cols) > 4 else "")
+                item.append(f'<br><span class="obs"><span class="{CSS_CLASS[value]}">&nbsp;{_e(SHORT[value])}&nbsp;'
+                            f"</span> {_e(detail or value)} — {_e(where)}</span>")
+            out.append("".join(item) + "</li>")
+        out += ["</ul>", "</details>"]
+    out += ["<footer>Generated by <code>python -m harness.report merge</code> from: "
+            + _e(", ".join(source for source, _ in matrix.runs) or "no results") + "</footer>",
+            "</body>", "</html>", ""]
+    return "\n".join(out)

