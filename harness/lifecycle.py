@@ -11,13 +11,19 @@ WAIT = 10.0  # seconds; generous, since nothing here waits on luck, only on a ch
 
 @contextmanager
 def running(process, *releases, timeout=WAIT):
-    """Start ``process``; on leaving, set ``releases`` (Events), join, and kill if need be."""
+    """Start ``process``; on leaving, set ``releases`` (Events), join, and kill if need be.
+
+    The releases are set only while the process is still alive: an Event whose waiter was
+    terminated mid-wait is broken for good -- its set() waits for ever for the dead waiter
+    to acknowledge the wake-up (multiprocessing's Condition counts its sleepers).
+    """
     process.start()
     try:
         yield process
     finally:
         for event in releases:
-            event.set()
+            if process.is_alive():
+                event.set()
         process.join(timeout)
         if process.is_alive():
             process.kill()

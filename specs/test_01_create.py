@@ -1,0 +1,210 @@
+"""Section 1 of the tutorial: creating a process with ``Process(...)``.
+
+What the constructor takes, what ``start()`` does, and who the child's parent is. The
+claims about whole programs (re-importing the main module, the main guard, children that
+outlive their parent) are in ``test_01_create_whole_program.py``.
+"""
+
+import os
+import pickle
+import sys
+
+import psutil
+import pytest
+
+from fixtures import children
+from harness.lifecycle import receive, running, wait_for
+
+
+def child_pids():
+    return {p.pid for p in psutil.Process().children(recursive=True)}
+
+
+@pytest.mark.claim("create.not-started")
+def test_constructing_a_process_starts_nothing(ctx, verdict):
+    """Making a Process object only describes the work; start() makes the process.
+
+    Before start() there is no pid, no exit code, nothing alive and no new process in the
+    OS's process table; the target has not run (it would have set the event). After start()
+    the child exists and runs the target. (create.not-started; every start method.)
+    """
+    ran = ctx.Event()
+    before = child_pids()
+    p = ctx.Process(target=ran.set)
+    nothing_yet = (p.pid is None and p.exitcode is None and not p.is_alive()
+                   and not ran.is_set() and child_pids() == before)
+    assert nothing_yet, f"pid={p.pid} exitcode={p.exitcode} alive={p.is_alive()} ran={ran.is_set()}"
+    with running(p):
+        wait_for(ran, what="the target to run after start()")
+    assert p.exitcode == 0
+    verdict.record(nothing_yet and ran.is_set(), observed="no process and no run before start(); the target ran after")
+
+
+@pytest.mark.claim("create.keyword-args")
+def test_positional_arguments_follow_the_signature_and_the_first_one_is_group(ctx, verdict):
+    """Keywords are advice, not a rule.
+
+    The signature is Process(group, target, name, args, kwargs, *, daemon): positional
+    arguments are accepted in that order. The trap is the first one, ``group``, which must
+    be None: Process(func) binds the function to ``group`` and fails with AssertionError
+    (an assert statement: under python -O the check is gone and the process silently gets
+    no target). ``daemon`` is keyword-only. (create.keyword-args: the tutorial says keywords
+    are required; that holds only in part. Same for every start method.)
+    """
+    receiver, sender = ctx.Pipe(duplex=False)
+    in_order = ctx.Process(None, children.send_args, "given-by-position", (sender, 1), {"k": 2})
+    assert in_order.name == "given-by-position"
+    with running(in_order):
+        received = receive(receiver)
+    assert received == ((1,), {"k": 2}), received
+    positional_ok = True
+
+    if sys.flags.optimize:
+        target_first_refused = False
+        assert ctx.Process(children.noop)._target is None
+    else:
+        with pytest.raises(AssertionError, match="group argument must be None"):
+            ctx.Process(children.noop)
+        target_first_refused = True
+    with pytest.raises(TypeError):
+        ctx.Process(None, children.noop, None, (), {}, True)  # daemon cannot be positional
+
+    verdict.record(not positional_ok, observed="positional arguments in signature order work")
+    verdict.record(target_first_refused, observed="Process(func) refused: func lands in group")
+
+
+@pytest.mark.claim("create.args-tuple")
+def test_args_are_unpacked_as_a_tuple_and_the_one_element_comma_matters(ctx, verdict):
+    """``args`` is turned into a tuple and unpacked into the target's positional parameters.
+
+    A one-element tuple needs its comma: without it (5) is the int 5 and the constructor
+    fails at once with TypeError, while ("abc") is a string that tuple() splits into three
+    arguments. Any iterable is accepted, a list included, so "must be a tuple" is stricter
+    than Python. (create.args-tuple: partly. Same for every start method.)
+    """
+    received = {}
+    for label, args in [("tuple", (7,)), ("list", [7]), ("string without comma", ("abc"))]:
+        receiver, sender = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=children.send_args, args=(sender, *args))
+        with running(p):
+            received[label] = receive(receiver)[0]
+        assert p.exitcode == 0
+    assert received == {"tuple": (7,), "list": (7,), "string without comma": ("a", "b", "c")}
+    with pytest.raises(TypeError, match="not iterable"):
+        ctx.Process(target=children.noop, args=(5))  # the missing comma: 5 is no tuple
+
+    verdict.record(True, observed="a one-element tuple needs its comma: (5) fails, ('abc') splits")
+    verdict.record(False, observed="a list is accepted as args: 'must be a tuple' is not enforced")
+
+
+@pytest.mark.claim("create.args-tuple")
+def test_arguments_are_pickled_for_spawn_and_forkserver_but_inherited_under_fork(ctx, start_method, verdict):
+    """How ``args`` reach the child differs by start method.
+
+    Under fork the child inherits the parent's memory, so any object works as an argument,
+    even a function defined inside the test. Under spawn and forkserver the Process object
+    and its args are pickled to a fresh interpreter: an unpicklable argument makes start()
+    fail in the parent, before any child runs. (create.args-tuple; the tutorial does not
+    mention this, and its claim that args reach the target holds for picklable arguments.)
+    """
+    def local_function():
+        """Not importable from any module, so it cannot be pickled."""
+
+    receiver, sender = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=children.call_and_report, args=(sender, local_function))
+    if start_method == "fork":
+        with running(p):
+            assert receive(receiver) == "local_function"
+        delivered = True
+    else:
+        with pytest.raises((AttributeError, pickle.PicklingError), match="local object"):
+            p.start()
+        assert p.pid is None, "no child should exist when pickling failed"
+        delivered = False
+    verdict.record(delivered, observed=f"an unpicklable argument {'was' if delivered else 'was not'} delivered")
+
+
+@pytest.mark.claim("create.kwargs")
+def test_kwargs_reach_the_target_as_keyword_arguments(ctx, verdict):
+    """``kwargs`` is a dict whose items the target receives as keyword arguments.
+
+    (create.kwargs; the same for every start method.)
+    """
+    receiver, sender = ctx.Pipe(duplex=False)
+    with running(ctx.Process(target=children.send_args, args=(sender,),
+                             kwargs={"first": "one", "second": 2})) as p:
+        args, kwargs = receive(receiver)
+    assert p.exitcode == 0
+    assert (args, kwargs) == ((), {"first": "one", "second": 2})
+    verdict.record(kwargs == {"first": "one", "second": 2}, observed=f"target got kwargs {kwargs}")
+
+
+@pytest.mark.claim("create.target-uncalled")
+def test_target_with_parentheses_runs_at_once_in_the_parent(ctx, verdict):
+    """``target=f()`` calls f right away, in the parent, and passes on its return value.
+
+    Here f records the pid it ran in and returns None, so the Process receives
+    target=None: the child starts, runs nothing, and exits 0. Written without
+    parentheses, the function runs later, in the child. (create.target-uncalled; every
+    start method.)
+    """
+    ran_in = []
+
+    def work():
+        ran_in.append(os.getpid())
+
+    p = ctx.Process(target=work())  # the mistake: work runs here and now
+    assert ran_in == [os.getpid()], "work() did not run in the parent at construction"
+    with running(p):
+        pass
+    assert p.exitcode == 0 and ran_in == [os.getpid()]
+
+    receiver, sender = ctx.Pipe(duplex=False)
+    with running(ctx.Process(target=children.send_ids, args=(sender,))):
+        child_pid = receive(receiver)["pid"]
+    assert child_pid != os.getpid()
+    verdict.record(ran_in == [os.getpid()] and child_pid != os.getpid(),
+                   observed="target=f() ran f in the parent; target=f ran it in the child")
+
+
+@pytest.mark.claim("create.start-runs-target-in-child")
+def test_the_child_runs_the_target_and_its_parent_is_the_creator_except_under_forkserver(ctx, start_method, verdict):
+    """start() makes a new process that runs the target; the creator is its parent.
+
+    Under fork and spawn the child's os.getppid() is the creator's pid, as the tutorial
+    says. Under forkserver it is not: the child is forked by the fork server, so its OS
+    parent is the server process. multiprocessing.parent_process() names the creator under
+    every method. (create.start-runs-target-in-child: holds for fork and spawn, not for
+    forkserver -- the default on Linux since 3.14.)
+    """
+    receiver, sender = ctx.Pipe(duplex=False)
+    with running(ctx.Process(target=children.send_lineage, args=(sender,))):
+        seen = receive(receiver)
+    assert seen["pid"] != os.getpid()
+    assert seen["parent_process_pid"] == os.getpid()
+    if start_method == "forkserver":
+        server = psutil.Process(seen["ppid"])
+        assert server.ppid() == os.getpid(), "the fork server should be the creator's child"
+        assert "forkserver" in " ".join(server.cmdline())
+    else:
+        assert seen["ppid"] == os.getpid()
+    verdict.compare(predicted=os.getpid(), observed=seen["ppid"], what="child's os.getppid()")
+
+
+@pytest.mark.claim("create.async-with-parent")
+def test_the_parent_keeps_running_while_the_child_runs(ctx, verdict):
+    """After start() the parent goes on at once, concurrently with the child.
+
+    The child signals that it is inside its target and then waits to be released. start()
+    has already returned, and the parent keeps executing -- it sees the child alive and
+    busy, and releases it. Had start() waited for the target, this would deadlock.
+    (create.async-with-parent; every start method.)
+    """
+    started, release = ctx.Event(), ctx.Event()
+    p = ctx.Process(target=children.signal_then_wait, args=(started, release))
+    with running(p, release):
+        wait_for(started, what="the child to enter its target")
+        parent_ran_meanwhile = p.is_alive() and not release.is_set()
+        release.set()
+    assert p.exitcode == 0
+    verdict.record(parent_ran_meanwhile, observed="the parent ran while the child was inside its target")

@@ -1,0 +1,214 @@
+"""Section 2 of the tutorial: the methods of a Process.
+
+start, run, terminate, is_alive, join, and which of them wait. What ``terminate()`` leaves
+of the terminated process's own children is a whole-program matter: see
+``test_02_methods_whole_program.py``.
+"""
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from fixtures import children
+from harness.lifecycle import receive, running, wait_for
+
+POSIX = os.name == "posix"
+
+
+@pytest.mark.claim("method.start-calls-run")
+def test_start_calls_run_inside_the_child(ctx, verdict):
+    """start() creates the process, and the new process calls run().
+
+    A subclass whose run() reports the pid it runs in shows run() executing in the child,
+    whose pid is the Process object's pid -- never in the parent that called start().
+    (method.start-calls-run; every start method.)
+    """
+    receiver, sender = ctx.Pipe(duplex=False)
+    p = children.subclass_for(children.ReportsRun, ctx)(sender)
+    with running(p):
+        seen = receive(receiver, what="a report from run()")
+    assert seen == {"run_pid": p.pid, "self_pid": p.pid} and p.pid != os.getpid(), seen
+    verdict.record(seen["run_pid"] == p.pid, observed=f"run() ran in pid {seen['run_pid']}, child pid {p.pid}")
+
+
+@pytest.mark.claim("method.run-calls-target")
+def test_the_default_run_calls_the_target_with_its_arguments(ctx, verdict):
+    """run() is the body of the process; the default run() calls target(*args, **kwargs).
+
+    Called directly, run() does its work right here, in the calling process. Started, the
+    same run() executes in the child and the target gets its arguments there. A subclass
+    replaces run() (test_06_subclass.py shows that in detail). (method.run-calls-target;
+    every start method.)
+    """
+    calls = []
+    direct = ctx.Process(target=lambda *a, **k: calls.append((os.getpid(), a, k)), args=(1,), kwargs={"k": 2})
+    direct.run()
+    assert calls == [(os.getpid(), (1,), {"k": 2})]
+
+    receiver, sender = ctx.Pipe(duplex=False)
+    with running(ctx.Process(target=children.send_args, args=(sender, 1), kwargs={"k": 2})):
+        received = receive(receiver)
+    assert received == ((1,), {"k": 2})
+    verdict.record(bool(calls) and received == ((1,), {"k": 2}),
+                   observed="run() called the target with args and kwargs, directly and in the child")
+
+
+@pytest.mark.claim("method.terminate-forceful")
+def test_terminate_ends_the_child_without_running_its_cleanup(ctx, tmp_path, verdict):
+    """terminate() ends a child without letting it clean up.
+
+    The child blocks inside try/finally; its finally clause would write a line to a file.
+    After terminate() and join() the file is still empty and the exit code is -SIGTERM:
+    on POSIX the default action of SIGTERM ends the process on the spot, and on Windows
+    TerminateProcess does the same (multiprocessing reports that as -SIGTERM too).
+    (method.terminate-forceful; every start method and OS.)
+    """
+    marker = tmp_path / "cleanup.txt"
+    started, release = ctx.Event(), ctx.Event()
+    with running(ctx.Process(target=children.work_with_cleanup, args=(str(marker), started, release)), release) as p:
+        wait_for(started, what="the child to enter its try block")
+        p.terminate()
+        p.join(10)
+    cleaned_up = marker.exists()
+    assert p.exitcode == -signal.SIGTERM, p.exitcode
+    assert not cleaned_up, "the finally clause ran although the child was terminated"
+    verdict.record(not cleaned_up, observed=f"exitcode {p.exitcode}, finally clause ran: {cleaned_up}")
+
+
+@pytest.mark.skipif(not POSIX, reason="Windows terminates with TerminateProcess, which no handler can catch")
+@pytest.mark.claim("method.terminate-forceful")
+def test_a_child_that_handles_sigterm_does_clean_up(ctx, tmp_path, verdict):
+    """"Without any cleanup" is only the default: on POSIX, terminate() sends SIGTERM, and a
+    child that handles SIGTERM (here: by raising SystemExit) runs its finally clause and
+    exits with the code it chooses. (method.terminate-forceful: so the claim holds only in
+    part. POSIX only.)
+    """
+    marker = tmp_path / "cleanup.txt"
+    started, release = ctx.Event(), ctx.Event()
+    target = children.work_with_cleanup_on_sigterm
+    with running(ctx.Process(target=target, args=(str(marker), started, release)), release) as p:
+        wait_for(started, what="the child to install its handler")
+        p.terminate()
+        p.join(10)
+    cleaned_up = marker.exists()
+    assert cleaned_up and p.exitcode == 0, (cleaned_up, p.exitcode)
+    verdict.record(not cleaned_up, observed=f"with a SIGTERM handler the child cleaned up (exitcode {p.exitcode})")
+
+
+@pytest.mark.claim("method.terminate-keeps-lock")
+def test_a_lock_held_by_a_terminated_child_stays_locked(ctx, verdict):
+    """A multiprocessing Lock taken by a child that is then terminated is never released.
+
+    Nothing releases the semaphore on the dead child's behalf, so anyone else who waits for
+    the lock without a timeout would wait for ever. (method.terminate-keeps-lock; every start
+    method and OS.)
+    """
+    lock = ctx.Lock()
+    started, release = ctx.Event(), ctx.Event()
+    with running(ctx.Process(target=children.hold_lock, args=(lock, started, release)), release) as p:
+        wait_for(started, what="the child to take the lock")
+        p.terminate()
+        p.join(10)
+    assert not p.is_alive()
+    still_locked = not lock.acquire(block=False)
+    if not still_locked:
+        lock.release()
+    assert still_locked, "the lock came free after its holder was terminated"
+    verdict.record(still_locked, observed="the dead child's lock could not be acquired")
+
+
+@pytest.mark.claim("method.is-alive")
+def test_is_alive_is_true_exactly_while_the_process_runs(ctx, verdict):
+    """is_alive() is True from start() until the process ends, and False before and after.
+
+    (method.is-alive; every start method.)
+    """
+    started, release = ctx.Event(), ctx.Event()
+    p = ctx.Process(target=children.signal_then_wait, args=(started, release))
+    before = p.is_alive()
+    with running(p, release):
+        wait_for(started)
+        during = p.is_alive()
+        release.set()
+        p.join(10)
+        after = p.is_alive()
+    assert (before, during, after) == (False, True, False)
+    verdict.record(during, observed=f"before start {before}, while running {during}, after join {after}")
+
+
+@pytest.mark.claim("method.join-waits")
+def test_join_waits_for_the_end_and_join_with_a_timeout_gives_up(ctx, verdict):
+    """join() blocks until the process ends; join(timeout) returns after at most timeout.
+
+    join(timeout) returns None whether or not the process ended, so the way to tell is
+    is_alive() or exitcode. The timing check uses wide margins: it asserts only that the
+    call came back, not late and not absurdly early. (method.join-waits; every start method.)
+    """
+    started, release = ctx.Event(), ctx.Event()
+    with running(ctx.Process(target=children.signal_then_wait, args=(started, release)), release) as p:
+        wait_for(started)
+        t0 = time.monotonic()
+        returned = p.join(timeout=0.2)
+        waited = time.monotonic() - t0
+        gave_up = p.is_alive() and p.exitcode is None
+        release.set()
+        p.join()
+    assert returned is None and gave_up and 0.1 <= waited < 5, (returned, gave_up, waited)
+    assert not p.is_alive() and p.exitcode == 0
+    verdict.record(gave_up and p.exitcode == 0,
+                   observed=f"join(0.2) came back after {waited:.2f}s with the child alive; join() waited for the end")
+
+
+@pytest.mark.claim("method.join-only-started")
+def test_join_refuses_a_process_that_was_never_started(ctx, verdict):
+    """Only a started process can be joined; calling run() yourself does not count.
+
+    join() on a process that was never started -- including one whose run() was called
+    directly, which ran the work in the current process -- fails with AssertionError
+    ("can only join a started process"). It is an assert statement: under python -O the
+    check is gone and join() fails later, with AttributeError. (method.join-only-started;
+    every start method.)
+    """
+    ran = []
+    p = ctx.Process(target=lambda: ran.append(os.getpid()))
+    p.run()
+    assert ran == [os.getpid()] and p.pid is None
+    expected = AttributeError if sys.flags.optimize else AssertionError
+    with pytest.raises(expected) as info:
+        p.join()
+    if not sys.flags.optimize:
+        assert "can only join a started process" in str(info.value)
+    verdict.record(True, observed=f"join() after run() raised {type(info.value).__name__}: {info.value}")
+
+
+@pytest.mark.claim("method.blocking-kinds")
+def test_start_and_terminate_return_at_once_and_join_waits(ctx, verdict):
+    """start() and terminate() do not wait; join() does.
+
+    start() returns while the target is still blocked. terminate() returns while the child
+    is still alive: to make that state last, the child here handles SIGTERM by lingering
+    until released (POSIX; on Windows TerminateProcess cannot be held off, so that part is
+    not observed there). join() returns only once the child has ended.
+    (method.blocking-kinds; every start method.)
+    """
+    started, got_term, release = ctx.Event(), ctx.Event(), ctx.Event()
+    p = ctx.Process(target=children.linger_on_sigterm, args=(started, got_term, release))
+    with running(p, release):
+        wait_for(started)
+        start_returned_early = p.is_alive()
+        verdict.record(start_returned_early, observed="start() returned while the target ran")
+        if POSIX:
+            p.terminate()
+            wait_for(got_term, what="the child to receive SIGTERM")
+            terminate_returned_early = p.is_alive()
+            assert terminate_returned_early
+            verdict.record(terminate_returned_early, observed="terminate() returned while the child lived on")
+        release.set()
+        p.join()
+        assert not p.is_alive()
+    expected = -signal.SIGTERM if POSIX else 3
+    assert p.exitcode == expected, p.exitcode
+    verdict.record(p.exitcode is not None, observed=f"join() returned after the end, exitcode {p.exitcode}")

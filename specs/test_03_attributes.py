@@ -1,0 +1,183 @@
+"""Section 3 of the tutorial: the attributes of a Process.
+
+daemon, name, pid, exitcode and authkey. What a daemon does when its parent's code ends is
+a whole-program matter: see ``test_03_attributes_whole_program.py``.
+"""
+
+import multiprocessing
+import os
+import signal
+import sys
+
+import pytest
+
+from fixtures import children
+from harness.lifecycle import receive, running, wait_for
+
+POSIX = os.name == "posix"
+
+
+@pytest.mark.claim("attr.daemon-default")
+def test_daemon_defaults_to_the_creators_flag_which_is_false_in_the_main_process(ctx, verdict):
+    """A new Process is not a daemon unless asked -- because its creator is not one.
+
+    The default is copied from the process that constructs the object. In the main process
+    that is False, as the tutorial says. Inside a daemon child, a freshly constructed
+    Process object reports daemon=True (though a daemon may not start it). (attr.daemon-default:
+    holds for processes made by the main process; every start method.)
+    """
+    assert ctx.Process(target=children.noop).daemon is False
+    receiver, sender = ctx.Pipe(duplex=False)
+    with running(ctx.Process(target=children.report_process_defaults, args=(sender,), daemon=True)):
+        inside_daemon = receive(receiver)
+    assert inside_daemon["daemon"] is True
+    assert inside_daemon["new_daemon"] is True, inside_daemon
+    verdict.record(True, observed="a Process made by the main process has daemon=False")
+    verdict.record(inside_daemon["new_daemon"] is False,
+                   observed=f"a Process made inside a daemon has daemon={inside_daemon['new_daemon']}")
+
+
+@pytest.mark.claim("attr.daemon-no-children")
+def test_a_daemon_may_not_start_children(ctx, verdict):
+    """start() inside a daemon fails with AssertionError and no grandchild is created.
+
+    The check is an assert statement in start(), so it disappears under python -O (see
+    beyond.optimize-strips-checks). (attr.daemon-no-children; every start method.)
+    """
+    receiver, sender = ctx.Pipe(duplex=False)
+    with running(ctx.Process(target=children.try_to_start_a_child, args=(sender,), daemon=True)) as p:
+        outcome, detail = receive(receiver)
+    assert p.exitcode == 0
+    assert (outcome, detail) == ("AssertionError", "daemonic processes are not allowed to have children")
+    verdict.record(outcome == "AssertionError", observed=f"{outcome}: {detail}")
+
+
+@pytest.mark.claim("attr.daemon-before-start")
+def test_daemon_cannot_be_changed_after_start(ctx, verdict):
+    """Setting daemon on a started process fails with AssertionError("process has already
+    started"); set before start(), it takes effect in the child. (attr.daemon-before-start;
+    an assert statement, stripped by python -O; every start method.)
+    """
+    receiver, sender = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=children.report_process_defaults, args=(sender,))
+    p.daemon = True
+    with running(p):
+        assert receive(receiver)["daemon"] is True
+        with pytest.raises(AssertionError, match="process has already started"):
+            p.daemon = False
+    assert p.daemon is True
+    verdict.record(True, observed="daemon set after start() raised AssertionError")
+
+
+@pytest.mark.claim("attr.name")
+def test_name_has_a_class_based_default_and_can_be_set(ctx, verdict):
+    """Each Process gets a default name in __init__: its class name, a dash and a counter.
+
+    The class is the context's Process class, so the default reads ForkProcess-N,
+    SpawnProcess-N or ForkServerProcess-N (plain multiprocessing.Process gives Process-N).
+    A process made inside a child gets a nested counter: "SpawnProcess-3:1". A name given
+    to the constructor, or assigned before start(), is what the child sees as its own name.
+    (attr.name; every start method.)
+    """
+    p = ctx.Process(target=children.noop)
+    prefix, _, number = p.name.rpartition("-")
+    assert prefix == type(p).__name__ and number.isdigit(), p.name
+
+    receiver, sender = ctx.Pipe(duplex=False)
+    q = ctx.Process(target=children.report_process_defaults, args=(sender,))
+    q.name = "renamed-before-start"
+    with running(q):
+        seen = receive(receiver)
+    assert seen["name"] == "renamed-before-start"
+    assert seen["new_name"].startswith("Process-") and ":" in seen["new_name"], seen["new_name"]
+    verdict.record(seen["name"] == q.name, observed=f"default {p.name!r}; child saw its name {seen['name']!r}")
+
+
+@pytest.mark.claim("attr.pid")
+def test_pid_is_none_until_start_and_then_the_childs_own_pid(ctx, verdict):
+    """pid is None before start(); afterwards it is the child's process id, the same number
+    os.getpid() returns inside the child, and it stays readable after join().
+    (attr.pid; every start method.)
+    """
+    receiver, sender = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=children.send_ids, args=(sender,))
+    assert p.pid is None
+    with running(p):
+        inside = receive(receiver)["pid"]
+    assert p.pid == inside != os.getpid()
+    verdict.record(p.pid == inside, observed=f"p.pid {p.pid}, os.getpid() in the child {inside}")
+
+
+@pytest.mark.claim("attr.exitcode")
+def test_exitcode_is_none_while_running_and_tells_how_the_process_ended(ctx, verdict):
+    """exitcode is None before start() and while the process runs. Afterwards it is 0 for a
+    normal end, n for sys.exit(n), 1 for an uncaught exception, and -N for a process ended
+    by signal N (terminate() gives -SIGTERM on every OS; kill() gives -SIGKILL on POSIX).
+    (attr.exitcode; every start method.)
+    """
+    started, release = ctx.Event(), ctx.Event()
+    p = ctx.Process(target=children.signal_then_wait, args=(started, release))
+    assert p.exitcode is None
+    with running(p, release):
+        wait_for(started)
+        while_running = p.exitcode
+        p.terminate()
+        p.join(10)
+    assert while_running is None and p.exitcode == -signal.SIGTERM
+
+    ends = {}
+    for label, target, args in [("normal", children.noop, ()), ("sys.exit(7)", children.exit_with, (7,)),
+                                ("exception", children.raise_error, ())]:
+        with running(ctx.Process(target=target, args=args)) as q:
+            pass
+        ends[label] = q.exitcode
+    assert ends == {"normal": 0, "sys.exit(7)": 7, "exception": 1}
+    verdict.record(while_running is None and p.exitcode == -signal.SIGTERM,
+                   observed=f"None while running, {p.exitcode} after terminate(), others {ends}")
+
+
+@pytest.mark.claim("attr.authkey")
+def test_authkey_is_32_random_bytes_shared_by_the_whole_program(ctx, verdict):
+    """authkey is 32 bytes, not a 32-character string, and it is not made per process.
+
+    The main process draws it from os.urandom(32) once; every child inherits it, so the
+    parent's key, the Process object's key and the key the child sees are all the same.
+    (attr.authkey: "random" and "32" hold, "string" does not -- it is an
+    AuthenticationString, a bytes subclass that refuses to be pickled except for spawning.)
+    """
+    key = multiprocessing.current_process().authkey
+    p = ctx.Process(target=children.noop)
+    assert isinstance(key, bytes) and len(key) == 32 and p.authkey == key
+    receiver, sender = ctx.Pipe(duplex=False)
+    with running(ctx.Process(target=children.send_own_authkey, args=(sender,))):
+        child_key = receive(receiver)
+    assert child_key == bytes(key)
+    verdict.record(isinstance(key, str), observed=f"authkey is {type(key).__name__} of {len(key)} bytes")
+    verdict.record(True, observed="generated once from random bytes; the child inherited it")
+
+
+@pytest.mark.claim("attr.authkey")
+def test_connections_succeed_only_between_processes_with_the_same_key(ctx, verdict):
+    """multiprocessing.connection authenticates both ends with the authkey (an HMAC
+    challenge; MD5 before 3.12, SHA-256 since). The child listens with the key it inherited:
+    the parent connects with its own key and succeeds; with a different key both ends fail
+    with AuthenticationError. (attr.authkey: this part holds; every start method.)
+    """
+    from multiprocessing.connection import Client
+    outcomes = {}
+    for label, client_key in [("same key", bytes(multiprocessing.current_process().authkey)),
+                              ("other key", os.urandom(32))]:
+        receiver, sender = ctx.Pipe(duplex=False)
+        with running(ctx.Process(target=children.connect_back, args=(sender, None))):
+            address = receive(receiver, what="the child's listening address")
+            try:
+                with Client(address, authkey=client_key) as conn:
+                    client_side = f"received {conn.recv()!r}"
+            except multiprocessing.AuthenticationError:
+                client_side = "AuthenticationError"
+            outcomes[label] = (client_side, receive(receiver))
+    assert outcomes["same key"] == ("received 'hello'", "accepted"), outcomes
+    assert outcomes["other key"][0] == "AuthenticationError", outcomes
+    assert outcomes["other key"][1].startswith("AuthenticationError"), outcomes
+    verdict.record(outcomes["same key"][1] == "accepted" and outcomes["other key"][0] == "AuthenticationError",
+                   observed=f"{outcomes}")
