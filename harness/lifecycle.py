@@ -41,3 +41,13 @@ def wait_for(event, timeout=WAIT, what="the child to signal"):
     """event.wait() with a deadline that fails the spec when it passes."""
     if not event.wait(timeout):
         raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def raised(action, *args, **kwargs):
+    """Call ``action`` and return the exception it raised, or None: an observation a spec
+    can both assert on and base its verdict on."""
+    try:
+        action(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 -- the point is to observe any exception
+        return exc
+    return None
