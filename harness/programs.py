@@ -82,12 +82,14 @@ def _dead(proc: psutil.Process) -> bool:
         return False
 
 
-def _is_mp_helper(proc: psutil.Process) -> bool:
+def _settling(proc: psutil.Process) -> bool:
+    """A multiprocessing helper (it ends by itself once the program is gone), or a process
+    already on its way out (the kernel has dropped its command line)."""
     try:
-        cmd = " ".join(proc.cmdline())
+        cmd = proc.cmdline()
     except psutil.Error:
-        return False
-    return any(fragment in cmd for fragment in leaks.HELPERS.values())
+        return True
+    return not cmd or any(fragment in " ".join(cmd) for fragment in leaks.HELPERS.values())
 
 
 HELPER_GRACE = 1.0  # seconds multiprocessing's helpers get to end after the program has exited
@@ -98,7 +100,7 @@ def _survivors(pid: int) -> List[psutil.Process]:
     themselves when the program is gone, have had a bounded moment to do so."""
     deadline = time.monotonic() + HELPER_GRACE
     members = session_members(pid)
-    while any(_is_mp_helper(p) for p in members) and time.monotonic() < deadline:
+    while any(_settling(p) for p in members) and time.monotonic() < deadline:
         time.sleep(0.02)  # polling process states, bounded by HELPER_GRACE
         members = session_members(pid)
     return members
