@@ -1,0 +1,821 @@
+"""Section 12 of the tutorial: a multi-client chat server over sockets.
+
+The tutorial's server accepts TCP connections and starts one process per connection; each
+process sends every message back upper-cased. Here that server is a real program,
+``fixtures/chat_server.py`` (its docstring says how it differs from the tutorial's and
+why), with a console client, ``fixtures/chat_client.py``. The specs start the server as a
+separate program in a session of its own, with the start method under test, and talk to it
+over 127.0.0.1 with plain sockets (or with the client program). The server prints one
+``observed: ...`` line per event -- a session opened or closed in a serving child, a child
+collected by the server -- which the specs read, with a deadline, to learn which process
+served which client.
+
+Run it by hand::
+
+    python fixtures/chat_server.py spawn --port 0        # prints "observed: port=N"
+    python fixtures/chat_client.py --port N              # in two other terminals
+"""
+
+import errno
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+import pytest
+
+from fixtures import chat_children
+from harness import FIXTURES_DIR, leaks, programs
+
+WINDOWS = sys.platform == "win32"
+HOST = "127.0.0.1"
+WAIT = 10.0  # seconds: the bound of every wait here; nothing waits on luck, only on progress
+SERVER = FIXTURES_DIR / "chat_server.py"
+CLIENT = FIXTURES_DIR / "chat_client.py"
+OBSERVED = re.compile(r"^observed: (.*)$")
+PAIR = re.compile(r"(\w+)=(\S+)")
+
+# From 3.13.8 and 3.14.1 the fork server imports the main module itself (GH-135295), so
+# forkserver children no longer re-run it. Not verifiable on this machine (3.13.0).
+# SO_LINGER on, with a zero timeout: close() resets the connection (struct linger; u_short on Windows).
+LINGER_ZERO = struct.pack("HH" if WINDOWS else "ii", 1, 0)
+FORKSERVER_PRELOADS_MAIN = sys.version_info >= (3, 14, 1) or (3, 13, 8) <= sys.version_info < (3, 14)
+
+
+# ---------------------------------------------------------------- the server, as a program
+
+class ChatServer:
+    """One run of fixtures/chat_server.py, with its output read as it comes."""
+
+    def __init__(self, start_method, args, workdir):
+        self.start_method = start_method
+        env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
+        env.pop("PYTEST_XDIST_WORKER", None)
+        flags = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if WINDOWS
+                 else {"start_new_session": True})
+        self.stderr_path = workdir / "server.stderr"
+        self._stderr = open(self.stderr_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, str(SERVER), start_method, "--port", "0", *args],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
+            cwd=workdir, env=env, **flags)
+        self.lines = []
+        self._eof = False
+        self._changed = threading.Condition()
+        self._reader = threading.Thread(target=self._read, name="chat-server-output", daemon=True)
+        self._reader.start()
+        self.port = int(self.wait_for_event("port")["port"])
+        self.pid = self.proc.pid
+
+    def _read(self):
+        for raw in self.proc.stdout:
+            with self._changed:
+                self.lines.append(raw.decode("utf-8", "replace").rstrip("\r\n"))
+                self._changed.notify_all()
+        with self._changed:
+            self._eof = True
+            self._changed.notify_all()
+
+    # -- what the server said
+    def events(self, key=None, **match):
+        """The ``observed:`` lines as dicts, optionally those with ``key`` and matching values."""
+        found = []
+        with self._changed:
+            lines = list(self.lines)
+        for line in lines:
+            m = OBSERVED.match(line)
+            if not m:
+                continue
+            event = dict(PAIR.findall(m.group(1)))
+            if (key is None or key in event) and all(event.get(k) == str(v) for k, v in match.items()):
+                found.append(event)
+        return found
+
+    def wait_until(self, condition, what, timeout=WAIT):
+        """Wait (bounded) until ``condition()`` is truthy after some output; return its value."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                value = condition()
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._eof:
+                    raise AssertionError(f"gave up waiting for {what} "
+                                         f"({'the server ended' if self._eof else f'{timeout}s'})\n"
+                                         + self.explain())
+                self._changed.wait(remaining)
+
+    def wait_for_event(self, key, what=None, **match):
+        return self.wait_until(lambda: (self.events(key, **match) or [None])[-1],
+                               what or f"'observed: {key}=...' {match or ''}")
+
+    def wait_for_events(self, key, count, what=None, **match):
+        return self.wait_until(lambda: len(self.events(key, **match)) >= count and self.events(key, **match),
+                               what or f"{count} 'observed: {key}=...' lines {match or ''}")
+
+    def serving_pid(self, client):
+        """The pid of the process serving ``client`` (a connected socket)."""
+        peer = "%s:%d" % client.getsockname()[:2]
+        return int(self.wait_for_event("session", f"the session of {peer} to open",
+                                       session="open", peer=peer)["pid"])
+
+    def explain(self):
+        with self._changed:
+            out = "\n".join(self.lines[-40:])
+        err = self.stderr_path.read_text("utf-8", "replace")[-3000:]
+        return f"--- server stdout (last lines) ---\n{out}\n--- server stderr ---\n{err}"
+
+    # -- ending it
+    def stop(self, signum=None, whole_group=False, timeout=WAIT):
+        """Ask the server to stop and wait for it; return its exit code."""
+        if self.proc.poll() is None:
+            if WINDOWS:
+                self.proc.send_signal(signal.CTRL_BREAK_EVENT)  # reaches the server as SIGBREAK
+            elif whole_group:
+                os.killpg(self.proc.pid, signum or signal.SIGTERM)  # as a terminal's Ctrl-C does
+            else:
+                self.proc.send_signal(signum or signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def leftovers(self, timeout=3.0):
+        """Live processes of the server's session still there after ``timeout`` (bounded wait).
+
+        A process that has ended but whose parent (the server) is gone is a zombie of the
+        init process until init collects it; it is dead, so it does not count.
+        """
+        members = [p.pid for p in programs.session_members(self.proc.pid)]
+        try:
+            wait_for_states(is_gone_or_zombie, members, "the server's session to end", timeout)
+        except AssertionError:
+            pass
+        return [psutil.Process(pid) for pid in members if not is_gone_or_zombie(pid)]
+
+    def close(self):
+        """Teardown: stop the server, end anything left in its session, release the pipes."""
+        if self.stop() is None:
+            self.proc.kill()
+            self.proc.wait(WAIT)
+        left = self.leftovers()
+        for p in left:
+            try:
+                p.kill()
+            except psutil.Error:
+                pass
+        try:
+            wait_for_states(is_gone_or_zombie, [p.pid for p in left], "leftovers to die")
+        finally:
+            self._reader.join(WAIT)
+            self.proc.stdout.close()
+            self._stderr.close()
+
+
+@pytest.fixture
+def chat_server(tmp_path):
+    """``chat_server(start_method, *args)`` starts the server; teardown ends all of it."""
+    started = []
+
+    def start(start_method, *args):
+        server = ChatServer(start_method, args, tmp_path)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+# ---------------------------------------------------------------- clients: plain sockets
+
+def connect(port):
+    return socket.create_connection((HOST, port), timeout=WAIT)
+
+
+def receive_exactly(sock, size):
+    parts, got = [], 0
+    while got < size:
+        part = sock.recv(min(1 << 20, size - got))
+        if not part:
+            raise AssertionError(f"the connection closed after {got} of {size} bytes")
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
+def shout(sock, message):
+    """Send ``message`` and return the reply (as long as the message: see chat_server.py)."""
+    sock.sendall(message)
+    return receive_exactly(sock, len(message))
+
+
+def sees_the_end(sock):
+    """True when the peer has closed: recv returns b"" (within the socket's timeout)."""
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+def is_gone_or_zombie(pid):
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def is_zombie(pid):
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def wait_for_states(check, pids, what, timeout=WAIT):
+    """Poll process states (bounded) until ``check(pid)`` holds for every pid."""
+    deadline = time.monotonic() + timeout
+    while not all(check(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout}s waiting for {what}: "
+                                 f"{[(pid, check(pid)) for pid in pids]}")
+        time.sleep(0.01)  # polling the process table, bounded by the deadline
+
+
+def zombies_of(pid):
+    try:
+        return [p.pid for p in psutil.Process(pid).children() if p.status() == psutil.STATUS_ZOMBIE]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def process_is(pid, created):
+    """True while the process ``pid`` made at ``created`` still exists (pids get reused)."""
+    try:
+        return psutil.Process(pid).create_time() == created
+    except psutil.NoSuchProcess:
+        return False
+
+
+def parent_of_children(server, start_method):
+    """Which process the serving children hang under: the server, or its fork server."""
+    if start_method != "forkserver":
+        return server.pid
+    (fork_server,) = [p.pid for p in psutil.Process(server.pid).children()
+                      if "forkserver" in " ".join(p.cmdline())]
+    return fork_server
+
+
+# ---------------------------------------------------------------- socket.process-per-connection
+
+@pytest.mark.claim("socket.process-per-connection")
+def test_each_connection_is_served_by_a_process_of_its_own(start_method, chat_server, verdict):
+    """The server starts one new process per accepted connection, which shouts back.
+
+    Three clients connect; each message comes back with its ASCII letters upper-cased, and
+    the server's log names the serving process of each connection: three different pids,
+    none of them the server. Under fork and spawn they are the server's children; under
+    forkserver they are children of the fork server (itself a child of the server). Under
+    spawn and forkserver the accepted socket reaches the child pickled as a duplicated
+    descriptor, and it works just as the inherited one does under fork.
+    (socket.process-per-connection: holds for every start method.)
+    """
+    server = chat_server(start_method)
+    clients = [connect(server.port) for _ in range(3)]
+    try:
+        replies = [shout(c, b"hello from client %d" % i) for i, c in enumerate(clients)]
+        assert replies == [b"HELLO FROM CLIENT %d" % i for i in range(3)]
+        pids = [server.serving_pid(c) for c in clients]
+        assert len(set(pids)) == 3 and server.pid not in pids, pids
+        parent = parent_of_children(server, start_method)
+        parents = [psutil.Process(pid).ppid() for pid in pids]
+        assert parents == [parent] * 3, f"serving pids {pids} have parents {parents}, expected {parent}"
+    finally:
+        for c in clients:
+            c.close()
+    verdict.record(len(set(pids)) == 3 and replies == [b"HELLO FROM CLIENT %d" % i for i in range(3)],
+                   observed=f"3 connections served by 3 processes {pids} under parent {parent}")
+
+
+@pytest.mark.claim("socket.process-per-connection")
+@pytest.mark.skipif(WINDOWS, reason="Windows delivers no SIGTERM/SIGINT to another process: "
+                    "os.kill(pid, SIGTERM) calls TerminateProcess, which runs no handler, and a "
+                    "console control event (CTRL_BREAK_EVENT to a CREATE_NEW_PROCESS_GROUP child) "
+                    "arrives only if the test shares the server's console, which CI does not promise")
+@pytest.mark.parametrize("how", ["SIGTERM to the server", "SIGINT to its process group"])
+def test_stopping_the_server_ends_every_session_and_leaves_no_process(start_method, how, chat_server, verdict):
+    """A signal stops the server, which ends its serving children first; nothing stays behind.
+
+    The tutorial's server loops for ever and never says how it stops. This one treats SIGTERM
+    (what ``kill`` and service managers send) and SIGINT (Ctrl-C, which a terminal sends to
+    the whole foreground process group) alike: it closes the listening socket, terminates
+    each serving child, joins them, and exits 0. Serving children ignore SIGINT, so Ctrl-C
+    does not cut sessions short behind the server's back; the fork server and the resource
+    tracker (forkserver) ignore it too, and end on their own once the server has gone. Every
+    client sees its connection close (recv returns b""), and no process of the server's
+    session is left. (socket.process-per-connection: one process per connection, each ended
+    by the server; same for every start method. Windows: see the skip reason.)
+    """
+    server = chat_server(start_method)
+    clients = [connect(server.port) for _ in range(3)]
+    try:
+        assert [shout(c, b"still there?") for c in clients] == [b"STILL THERE?"] * 3
+        pids = [server.serving_pid(c) for c in clients]
+        if how.startswith("SIGTERM"):
+            code = server.stop(signal.SIGTERM)
+        else:
+            code = server.stop(signal.SIGINT, whole_group=True)
+        assert code == 0, f"the server exited with {code}\n{server.explain()}"
+        signame = "SIGTERM" if how.startswith("SIGTERM") else "SIGINT"
+        assert server.events("shutdown") == [{"shutdown": signame, "children_ended": "3"}], server.explain()
+        assert all(sees_the_end(c) for c in clients), "a client's connection stayed open"
+    finally:
+        for c in clients:
+            c.close()
+    left = server.leftovers()
+    assert not left, f"left behind: {leaks.describe(left)}"
+    verdict.record(len(set(pids)) == 3, observed=f"3 sessions in 3 processes {pids}, all ended by the server")
+
+
+# ---------------------------------------------------------------- socket.many-clients
+
+# Clients connected at once, per start method. Each spawn child is a fresh interpreter
+# (about 0.1 s of CPU here), so fifty of them cost five seconds of CPU on their own: the
+# spawn run uses fewer clients to stay within the suite's time budget; the behaviour under
+# test (one process per connection, all concurrent) is the same.
+CLIENTS = {"fork": 50, "forkserver": 50, "spawn": 16}
+ROUNDS = 3
+
+
+@pytest.mark.claim("socket.many-clients")
+def test_fifty_clients_connected_at_once_are_all_served_at_the_same_time(start_method, chat_server, verdict):
+    """Fifty clients stay connected together and each gets its own replies, from its own process.
+
+    (Sixteen under spawn, where every serving process is a whole new interpreter: see CLIENTS.)
+
+    Every client connects before any sends; then, for three rounds, all send a message that
+    names the client and the round, and each reads its reply. No client closes until every
+    client has had every reply, so a server that served one connection at a time could not
+    answer the second client at all: the replies prove the sessions run concurrently. The
+    server's log shows fifty distinct serving pids, all alive at once, and every reply
+    belongs to the client that asked. (socket.many-clients: holds for every start method.)
+    """
+    server = chat_server(start_method)
+    count = CLIENTS[start_method]
+    clients = []
+    try:
+        clients = [connect(server.port) for _ in range(count)]
+        wrong = []
+        for rnd in range(ROUNDS):
+            messages = [b"client %02d round %d: hello" % (i, rnd) for i in range(count)]
+            for c, m in zip(clients, messages):
+                c.sendall(m)
+            for i, (c, m) in enumerate(zip(clients, messages)):
+                reply = receive_exactly(c, len(m))
+                if reply != m.upper():
+                    wrong.append((i, rnd, reply))
+            if rnd == 0:
+                pids = [server.serving_pid(c) for c in clients]
+                alive = [pid for pid in pids if not is_gone_or_zombie(pid)]
+        assert not wrong, f"replies that are not the client's own message upper-cased: {wrong[:5]}"
+        assert len(set(pids)) == count, f"{len(set(pids))} distinct serving pids for {count} clients"
+        assert len(alive) == count, f"only {len(alive)} of {count} serving processes alive at once"
+    finally:
+        for c in clients:
+            c.close()
+    server.wait_for_events("reaped", count, f"all {count} serving children to be collected")
+    verdict.record(not wrong and len(set(alive)) == count,
+                   observed=f"{count} clients x {ROUNDS} messages, all answered, "
+                            f"{len(set(alive))} serving processes alive at once")
+
+
+def _send_in_background(sock, data):
+    """sendall in a thread, so the caller can read the reply while the message goes out."""
+    errors = []
+
+    def send():
+        try:
+            sock.sendall(data)
+        except OSError as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=send, name="sender", daemon=True)
+    t.start()
+    return t, errors
+
+
+@pytest.mark.claim("socket.many-clients")
+def test_bytes_that_are_not_utf8_and_a_megabyte_message_are_served_like_any_other(start_method, chat_server, verdict):
+    """The serving process works on bytes: any byte value, any length, one TCP stream.
+
+    The server upper-cases with ``bytes.upper()``: ASCII letters change, every other byte
+    (invalid UTF-8 included) passes through, so nothing can fail to decode. A 1 MiB message
+    arrives in many ``recv`` chunks and goes back in as many; TCP keeps no message
+    boundaries, so the client reads until it has as many bytes as it sent (the tutorial's
+    ``recv(1024)`` would get only the start). While the client is still sending, the
+    server's replies fill the connection's buffers: the client must read while it sends
+    (a thread here), or both sides block. A client connected all along is served before,
+    during and after. (socket.many-clients; same for every start method.)
+    """
+    server = chat_server(start_method)
+    steady, odd, big = (connect(server.port) for _ in range(3))
+    try:
+        assert shout(steady, b"before") == b"BEFORE"
+        raw = b"\xff\xfe caf\xe9 \x80\x00 abc"
+        assert shout(odd, raw) == b"\xff\xfe CAF\xe9 \x80\x00 ABC"
+        payload = bytes(range(256)) * 4096  # 1 MiB, every byte value
+        sender, errors = _send_in_background(big, payload)
+        assert shout(steady, b"during") == b"DURING"
+        reply = receive_exactly(big, len(payload))
+        sender.join(WAIT)
+        assert not sender.is_alive() and not errors, errors
+        assert reply == payload.upper()
+        assert shout(steady, b"after") == b"AFTER"
+    finally:
+        for c in (steady, odd, big):
+            c.close()
+    verdict.record(reply == payload.upper(), observed="non-UTF-8 bytes and a 1 MiB message answered; "
+                                                      "the other client served throughout")
+
+
+@pytest.mark.claim("socket.many-clients")
+def test_a_vanishing_client_or_a_killed_child_disturbs_no_other_session(start_method, chat_server, verdict):
+    """A session that fails ends alone: the other clients and new ones are still served.
+
+    One client sends half a message and resets the connection (it vanishes mid-message);
+    its serving process sees the reset or the end, logs it and exits. The serving process
+    of another client is killed outright (SIGKILL on POSIX, TerminateProcess on Windows):
+    because the server closed its own copy of the accepted socket, that client sees its
+    connection close instead of waiting for ever, and the server collects the dead child
+    (exit code -9 on POSIX). A client connected all along, and one that connects afterwards,
+    are served as usual. (socket.many-clients; same for every start method.)
+    """
+    server = chat_server(start_method)
+    steady, vanishing, victim = (connect(server.port) for _ in range(3))
+    late = None
+    try:
+        assert [shout(c, b"hi") for c in (steady, vanishing, victim)] == [b"HI"] * 3
+        vanishing_pid, victim_pid = server.serving_pid(vanishing), server.serving_pid(victim)
+
+        vanishing.sendall(b"half a messa")
+        vanishing.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_ZERO)
+        vanishing.close()  # linger 0: the close sends a reset
+        ended = server.wait_for_event("session", "the vanished client's session to end",
+                                      session="closed", pid=vanishing_pid)
+
+        psutil.Process(victim_pid).kill()
+        assert sees_the_end(victim), "the killed child's client did not see the connection close"
+        reaped = server.wait_for_event("reaped", "the killed child to be collected", reaped=victim_pid)
+        if not WINDOWS:
+            assert reaped["exitcode"] == str(-signal.SIGKILL), reaped
+
+        still_served = shout(steady, b"still here") == b"STILL HERE"
+        late = connect(server.port)
+        late_served = shout(late, b"new client") == b"NEW CLIENT"
+        assert still_served and late_served
+    finally:
+        for c in (steady, vanishing, victim, late):
+            if c is not None:
+                c.close()
+    assert ended["reason"] in ("eof", "ECONNRESET", "EPIPE"), ended
+    verdict.record(still_served and late_served, observed=f"vanished client's session ended ({ended['reason']}), killed child "
+                                  f"collected ({reaped['exitcode']}); the others were served")
+
+
+# ---------------------------------------------------------------- socket.close-ends-session
+
+@pytest.mark.claim("socket.close-ends-session")
+def test_a_client_that_closes_ends_its_session_and_its_process(start_method, chat_server, verdict):
+    """When the client closes, the serving process's recv returns b"" and the process ends.
+
+    An orderly close sends the server a FIN; a blocked ``recv`` then returns an empty bytes
+    object (a message is never empty, so b"" can only mean the end). The serving process
+    leaves its loop and exits 0, and this server collects it at once: after the server's
+    "reaped" line the process no longer exists at all, not even as a zombie. Under
+    forkserver it is the fork server that collects it and passes the exit code on.
+    (socket.close-ends-session: holds for every start method.)
+    """
+    server = chat_server(start_method)
+    client = connect(server.port)
+    try:
+        assert shout(client, b"bye soon") == b"BYE SOON"
+        pid = server.serving_pid(client)
+        created = psutil.Process(pid).create_time()
+    finally:
+        client.close()
+    closed = server.wait_for_event("session", "the session to end", session="closed", pid=pid)
+    reaped = server.wait_for_event("reaped", "the serving process to be collected", reaped=pid)
+    assert (closed["reason"], closed["bytes"], reaped["exitcode"]) == ("eof", "8", "0"), (closed, reaped)
+    assert not process_is(pid, created), f"pid {pid} still exists after the server collected it"
+    verdict.record(closed["reason"] == "eof" and reaped["exitcode"] == "0",
+                   observed=f"recv returned b'' (reason={closed['reason']}), the process exited "
+                            f"{reaped['exitcode']} and was collected")
+
+
+# Connections made one burst after another, per start method (spawn: see CLIENTS).
+BURSTS = {"fork": (3, 10), "forkserver": (3, 10), "spawn": (2, 4)}
+
+
+@pytest.mark.claim("socket.close-ends-session")
+@pytest.mark.skipif(WINDOWS, reason="Windows has no zombie processes: an ended process is "
+                    "removed once the last handle to it is closed")
+def test_the_server_collects_every_ended_child_so_no_zombies_pile_up(start_method, chat_server, verdict):
+    """Over many connections, the server leaves no zombie: it joins each child as it ends.
+
+    Bursts of clients connect, are answered, and close together. After each burst, once
+    the server has logged every child as collected, none of the server's children (nor the
+    fork server's, under forkserver) is a zombie, and no serving process of a finished
+    session is left. How: the server waits on the listening socket and on each child's
+    sentinel together (see fixtures/chat_server.py). (socket.close-ends-session; every start
+    method. Windows: see the skip reason.)
+    """
+    server = chat_server(start_method)
+    bursts, size = BURSTS[start_method]
+    served = []
+    for _ in range(bursts):
+        clients = [connect(server.port) for _ in range(size)]
+        try:
+            assert [shout(c, b"in and out") for c in clients] == [b"IN AND OUT"] * size
+            served += [server.serving_pid(c) for c in clients]
+        finally:
+            for c in clients:
+                c.close()
+        server.wait_for_events("reaped", len(served), f"{len(served)} children to be collected")
+        parent = parent_of_children(server, start_method)
+        assert zombies_of(server.pid) == [] and zombies_of(parent) == [], \
+            f"zombies: {zombies_of(server.pid)} {zombies_of(parent)}"
+    closed = server.events("session", session="closed")
+    assert sorted(int(e["pid"]) for e in closed) == sorted(served)
+    still_there = [pid for pid in served if psutil.pid_exists(pid)
+                   and psutil.Process(pid).ppid() in (server.pid, parent)]
+    assert not still_there, still_there
+    verdict.record(all(e["reason"] == "eof" for e in closed) and not still_there,
+                   observed=f"{len(served)} sessions ended at recv()==b'', every process collected, no zombie")
+
+
+@pytest.mark.claim("socket.close-ends-session")
+@pytest.mark.skipif(WINDOWS, reason="Windows has no zombie processes: an ended process is "
+                    "removed once the last handle to it is closed")
+def test_the_tutorials_loop_leaves_ended_children_as_zombies_until_the_next_start(start_method, chat_server, verdict):
+    """The tutorial's accept loop never waits for its children, so ended ones linger as zombies.
+
+    ``--naive`` runs the tutorial's parent loop: accept, start a process, accept again. The
+    sessions end as promised -- recv returns b"" and each serving process exits -- but under
+    fork and spawn an exited child stays in the process table as a zombie of the server,
+    since nobody waits for it, until the next ``Process.start()`` runs multiprocessing's
+    cleanup, which collects the children that have ended: after one more client is served,
+    the zombies are gone. Under forkserver there are no zombies at all: the serving
+    processes are children of the fork server, which collects each one as it ends.
+    (socket.close-ends-session: holds for every start method; the zombies are what differ.)
+    """
+    server = chat_server(start_method, "--naive")
+    clients = [connect(server.port) for _ in range(4)]
+    late = None
+    try:
+        assert [shout(c, b"leaving") for c in clients] == [b"LEAVING"] * 4
+        pids = [server.serving_pid(c) for c in clients]
+        created = {pid: psutil.Process(pid).create_time() for pid in pids}
+        for c in clients:
+            c.close()
+        for pid in pids:
+            server.wait_for_event("session", f"the session of {pid} to end", session="closed", pid=pid)
+        if start_method == "forkserver":
+            wait_for_states(lambda pid: not process_is(pid, created[pid]), pids,
+                            "the fork server to collect its ended children")
+            zombies = zombies_of(server.pid) + zombies_of(parent_of_children(server, start_method))
+            assert zombies == [], zombies
+        else:
+            wait_for_states(is_zombie, pids, "the ended children to become zombies")
+            zombies = zombies_of(server.pid)
+            assert sorted(zombies) == sorted(pids), (zombies, pids)
+        late = connect(server.port)
+        assert shout(late, b"next!") == b"NEXT!"  # the server has run start() for it
+        left = [pid for pid in pids if process_is(pid, created[pid])]
+        assert left == [], f"still in the process table after the next start(): {left}"
+    finally:
+        for c in clients + [late]:
+            if c is not None:
+                c.close()
+    closed = [server.events("session", session="closed", pid=pid)[0] for pid in pids]
+    verdict.record(all(e["reason"] == "eof" for e in closed),
+                   observed=f"4 sessions ended at recv()==b''; zombies until the next start(): {sorted(zombies)}")
+
+
+# ---------------------------------------------------------------- socket.empty-input-not-sent
+
+def run_client(port, text):
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+    return subprocess.run([sys.executable, str(CLIENT), "--port", str(port)], input=text.encode("utf-8"),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT, env=env)
+
+
+@pytest.mark.claim("socket.empty-input-not-sent")
+def test_the_client_skips_empty_lines_and_closes_cleanly_at_the_end_of_its_input(start_method, chat_server, verdict):
+    """The console client sends only lines with something in them, then closes cleanly.
+
+    Its standard input is fed from a string: two real lines around three blank ones (empty,
+    spaces, a tab). It prints two replies -- note ``wörld`` comes back as ``WöRLD``: the
+    server upper-cases bytes, and only ASCII letters have an upper case there -- and the
+    server's serving process received exactly the bytes of those two lines (5 + 6), so no
+    blank line reached it. At the end of input the client shuts down its sending side; the
+    serving process sees recv return b"", ends, and the client exits 0.
+    (socket.empty-input-not-sent: holds; the server's start method does not matter.)
+    """
+    server = chat_server(start_method)
+    result = run_client(server.port, "hello\n\n   \n\t\nwörld\n")
+    out = result.stdout.decode("utf-8", "replace").splitlines()
+    assert result.returncode == 0, (result.returncode, out, result.stderr.decode("utf-8", "replace"))
+    assert out == ["HELLO", "WöRLD", "observed: sent=2 skipped=3 closed=clean"], out
+    closed = server.wait_for_event("session", "the client's session to end", session="closed")
+    assert (closed["reason"], closed["bytes"]) == ("eof", str(len("hello") + len("wörld".encode()))), closed
+    verdict.compare(predicted=0, observed=int(closed["bytes"]) - len(b"hello") - len("wörld".encode()),
+                    what="bytes of the blank lines that reached the server")
+
+
+@pytest.mark.claim("socket.empty-input-not-sent")
+def test_sending_an_empty_message_puts_nothing_on_the_wire(start_method, chat_server, verdict):
+    """Why the client must skip empty input: an empty send is no message at all.
+
+    ``send(b"")`` returns 0 and transmits nothing, so the server never sees it and never
+    answers; a client that then waited for a reply would wait for ever (the tutorial's
+    client would block in recv). The next real message is answered alone, and the server
+    counts one byte received in all. (socket.empty-input-not-sent: the skip is needed; same
+    for every start method.)
+    """
+    server = chat_server(start_method)
+    client = connect(server.port)
+    try:
+        nothing = client.send(b"")
+        assert nothing == 0
+        assert shout(client, b"x") == b"X"
+        pid = server.serving_pid(client)
+    finally:
+        client.close()
+    closed = server.wait_for_event("session", "the session to end", session="closed", pid=pid)
+    assert closed["bytes"] == "1", closed
+    verdict.record(nothing == 0 and closed["bytes"] == "1",
+                   observed="send(b'') sent 0 bytes; the server received only the 1 byte sent after it")
+
+
+# ---------------------------------------------------------------- socket.bind-before-guard-needs-reuseaddr
+
+def bind_error(sock, port):
+    """Bind ``sock`` to ``port``: None on success, else the error's errno name."""
+    try:
+        sock.bind((HOST, port))
+    except OSError as exc:
+        return errno.errorcode.get(exc.errno, str(exc.errno))
+    return None
+
+
+IN_USE = {"EADDRINUSE", "WSAEADDRINUSE"}
+
+
+@pytest.mark.claim("socket.bind-before-guard-needs-reuseaddr")
+def test_so_reuseaddr_does_not_let_a_second_socket_bind_a_port_that_is_listening(verdict):
+    """What SO_REUSEADDR allows and what it does not (plain sockets, no processes).
+
+    A socket listens on a port. A second socket binding the same address and port fails with
+    EADDRINUSE on Linux and macOS with or without SO_REUSEADDR on both: it never lets two
+    sockets share a listening port there (that is SO_REUSEPORT). On Windows SO_REUSEADDR on
+    the second socket does let it bind -- and steal connections -- which is why servers there
+    use SO_EXCLUSIVEADDRUSE instead. What SO_REUSEADDR is for on POSIX: a restarted server
+    binding a port whose old connections still linger (FIN_WAIT/TIME_WAIT after the server
+    closed them first) -- refused without it, allowed with it.
+    (socket.bind-before-guard-needs-reuseaddr: the tutorial expects the option to make the
+    second bind work; on Linux and macOS it does not.)
+    """
+    first = socket.socket()
+    first.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    first.bind((HOST, 0))
+    first.listen()
+    port = first.getsockname()[1]
+    outcome = {}
+    try:
+        for reuse in (False, True):
+            with socket.socket() as second:
+                if reuse:
+                    second.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                outcome[reuse] = bind_error(second, port)
+    finally:
+        first.close()
+    assert outcome[False] in IN_USE, outcome
+    if WINDOWS:
+        assert outcome[True] is None, outcome
+    else:
+        assert outcome[True] in IN_USE, outcome
+        assert _rebinding_a_port_with_lingering_connections() == {False: "EADDRINUSE", True: None}
+    verdict.record(outcome[True] is None,
+                   observed=f"second bind of a listening port: {outcome[False]} without SO_REUSEADDR, "
+                            f"{outcome[True] or 'ok'} with it")
+
+
+def _rebinding_a_port_with_lingering_connections():
+    """Close a server (connection first) and bind its port again, with and without SO_REUSEADDR."""
+    old = socket.create_server((HOST, 0))  # SO_REUSEADDR on POSIX
+    port = old.getsockname()[1]
+    client = connect(port)
+    conn, _ = old.accept()
+    conn.close()  # the server closes first: its end lingers in FIN_WAIT_2, then TIME_WAIT
+    client.close()
+    old.close()
+    outcome = {}
+    for reuse in (False, True):
+        with socket.socket() as new:
+            if reuse:
+                new.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            outcome[reuse] = bind_error(new, port)
+    return outcome
+
+
+@pytest.mark.claim("socket.bind-before-guard-needs-reuseaddr")
+def test_a_bind_above_the_main_guard_runs_again_in_children_that_reimport_the_main_module(start_method, run_program, verdict):
+    """A listening socket made above the main guard is made again by spawn-like children.
+
+    fixtures/bind_above_guard.py binds at its top level, then starts one child, once without
+    and once with SO_REUSEADDR. Under fork the child is a copy of the parent made inside the
+    guard: the top level does not run again and the child just works. Under spawn (and under
+    forkserver while its children re-import the main module: Python before 3.13.8/3.14.1)
+    the child runs the top level again, its bind of the parent's port fails, and the child
+    dies before its target runs (exit code 1). SO_REUSEADDR does not rescue it on Linux or
+    macOS (the port is listening); on Windows it does, leaving two sockets on one port.
+    (socket.bind-before-guard-needs-reuseaddr: the re-run holds; "SO_REUSEADDR fixes it"
+    holds on Windows only -- a platform difference.)
+    """
+    reruns = start_method == "spawn" or (start_method == "forkserver" and not FORKSERVER_PRELOADS_MAIN)
+    for reuse in (False, True):
+        result = run_program("bind_above_guard", start_method, *(["--reuseaddr"] if reuse else []), timeout=WAIT)
+        seen = result.observed
+        assert result.returncode == 0 and seen.get("parent_bind") == "ok", result.explain()
+        if start_method == "fork":
+            assert "child_bind" not in seen and seen.get("target_ran") == "True", result.explain()
+            assert seen.get("child_exitcode") == "0", result.explain()
+            fate = "not re-run"
+        elif reruns:
+            child_ok = reuse and WINDOWS
+            if child_ok:
+                assert seen.get("child_bind") == "ok" and seen.get("target_ran") == "True", result.explain()
+                fate = "ok"
+            else:
+                assert seen.get("child_bind", "").startswith("failed"), result.explain()
+                assert seen["child_bind"].split("(")[1].rstrip(")") in IN_USE, result.explain()
+                assert "target_ran" not in seen and seen.get("child_exitcode") == "1", result.explain()
+                fate = "failed"
+        else:  # the fork server imports the main module itself (unverified here: 3.13.8+, 3.14.1+)
+            assert "target_ran" not in seen, result.explain()
+            fate = "failed in the fork server"
+        predicted = "not re-run" if start_method == "fork" else ("ok" if reuse else "failed")
+        verdict.compare(predicted=predicted, observed=fate,
+                        what=f"the child's bind {'with' if reuse else 'without'} SO_REUSEADDR")
+
+
+# ---------------------------------------------------------------- socket.no-input-in-child
+
+@pytest.mark.claim("socket.no-input-in-child")
+def test_a_child_serving_a_connection_has_no_console_to_read(ctx, verdict):
+    """In a serving child, input() fails at once with EOFError: its stdin is os.devnull.
+
+    A connection accepted here is handed to a child (as the server does) whose target calls
+    ``input()`` and reports over the socket what happened. multiprocessing's bootstrap
+    closes the child's ``sys.stdin`` and replaces it with a reader of ``os.devnull``, so
+    that parent and children never compete for one terminal: ``input()`` reads end of file
+    and raises EOFError. It is not that a console "cannot be shown"; on POSIX the child even
+    keeps the inherited file descriptor 0, only ``sys.stdin`` no longer uses it.
+    (socket.no-input-in-child: holds for every start method.)
+    """
+    listener = socket.create_server((HOST, 0))
+    client = connect(listener.getsockname()[1])
+    conn, _ = listener.accept()
+    p = ctx.Process(target=chat_children.try_console_input, args=(conn,))
+    try:
+        p.start()
+        conn.close()
+        data = b""
+        while True:
+            part = client.recv(65536)
+            if not part:
+                break
+            data += part
+    finally:
+        p.join(WAIT)
+        if p.is_alive():
+            p.kill()
+            p.join(WAIT)
+        client.close()
+        listener.close()
+    report = json.loads(data)
+    assert p.exitcode == 0
+    assert (report["error"], report["message"]) == ("EOFError", "EOF when reading a line"), report
+    if not WINDOWS:
+        assert report["stdin_is_devnull"] is True, report
+    verdict.record(report["error"] is not None,
+                   observed=f"input() raised {report['error']}: {report['message']}; "
+                            f"sys.stdin is os.devnull: {report['stdin_is_devnull']}")
