@@ -11,7 +11,7 @@ import html as _html
 from collections import Counter, OrderedDict
 
 from harness import verdicts
-from harness.report import NOT_RUN
+from harness.report import NOT_RUN, version_key
 
 SYMBOLS = OrderedDict([
     (verdicts.HOLDS, "✅"),
@@ -53,6 +53,8 @@ def _statement(claim, zh):
 
 
 def _ids(ids, limit=12):
+    if not ids:
+        return "none"
     shown = ", ".join(f"`{c}`" for c in ids[:limit])
     return shown + (f", and {len(ids) - limit} more" if len(ids) > limit else "")
 
@@ -64,22 +66,28 @@ def _column_name(column):
 
 def _runs_line(matrix):
     by_os = OrderedDict()
-    for _source, run in sorted(matrix.runs, key=lambda r: r[1]["python"]):
+    for _source, run in sorted(matrix.runs, key=lambda r: version_key(r[1]["python"])):
         by_os.setdefault(run["os"], []).append(run["python"])
     parts = [f"{name}: {', '.join(by_os[name])}" for name in matrix.oses() if name in by_os]
     return f"{len(matrix.runs)} run(s) merged — " + ("; ".join(parts) or "none")
 
 
 def _differences(matrix, cid):
-    """One line per axis along which the claim's verdict varies (for the details section)."""
+    """One line per axis and pattern along which the claim's verdict varies (details section).
+
+    Places with the same pattern are listed together: "by start method (Linux 3.9.18, Linux
+    3.10.13): fork holds, spawn holds, forkserver does not hold".
+    """
     lines = []
     for label, groups in (("by start method", matrix.by_method(cid)), ("by OS", matrix.by_os(cid)),
                           ("by Python version", matrix.by_version(cid))):
-        for fixed, by in list(groups.items())[:3]:
-            where = " ".join(fixed)
-            lines.append(f"{label} ({where}): " + ", ".join(f"{k} {v}" for k, v in by.items()))
-        if len(groups) > 3:
-            lines.append(f"{label}: and {len(groups) - 3} more place(s)")
+        patterns = OrderedDict()
+        for fixed, by in groups.items():
+            pattern = ", ".join(f"{k} {v}" for k, v in by.items())
+            patterns.setdefault(pattern, []).append(" ".join(fixed))
+        for pattern, places in patterns.items():
+            where = ", ".join(places[:4]) + (f" and {len(places) - 4} more" if len(places) > 4 else "")
+            lines.append(f"{label} ({where}): {pattern}")
     return lines
 
 
@@ -109,18 +117,25 @@ def _summary_items(matrix):
          _ids(s["by_version"]) if n_py > 1 else "only one Python in these results"),
     ]
     failures = s["failures"]
-    items.append(("Spec failures", len(failures),
-                  "; ".join(f"`{cid}` on {_column_name(col)} ({', '.join(ids)})"
-                            for cid, col, ids in failures[:10])
-                  + (f"; and {len(failures) - 10} more" if len(failures) > 10 else "")
-                  if failures else "none"))
+    grouped = OrderedDict()  # (claim, os, python) -> ([methods], [tests without their parameters])
+    for cid, (os_name, python, method), ids in failures:
+        methods, tests = grouped.setdefault((cid, os_name, python), ([], []))
+        methods.append(method)
+        tests.extend(t.split("[", 1)[0] for t in ids if t.split("[", 1)[0] not in tests)
+    text = "; ".join(f"`{cid}` on {os_name} {python} {', '.join(methods)} ({', '.join(tests)})"
+                     for (cid, os_name, python), (methods, tests) in list(grouped.items())[:10])
+    if len(grouped) > 10:
+        text += f"; and {len(grouped) - 10} more"
+    items.append(("Spec failures", len(failures), text or "none"))
     if s["no_verdict"]:
         items.append(("Passed without a verdict", len(s["no_verdict"]),
                       _ids(list(OrderedDict.fromkeys(c for c, _ in s["no_verdict"])))))
     if s["conflicts"]:
-        items.append(("Cells whose tests disagree", len(s["conflicts"]),
-                      ", ".join(f"`{cid}` ({n} cell{'s' if n > 1 else ''})" for cid, n in
-                                Counter(cid for cid, _ in s["conflicts"]).items())))
+        by_claim = Counter(cid for cid, _ in s["conflicts"])
+        items.append(("Claims whose tests disagree", len(by_claim),
+                      "in one configuration, one test of the claim holds and another does not "
+                      "(folded into partly): " + ", ".join(
+                          f"`{cid}` ({n} cell{'s' if n > 1 else ''})" for cid, n in by_claim.items())))
     if matrix.unknown_claims:
         items.append(("Claims not in the catalog (ignored)", len(matrix.unknown_claims),
                       _ids(list(matrix.unknown_claims))))
@@ -198,7 +213,7 @@ ul.summary li{margin:.15em 0}
 ul.summary b{display:inline-block;min-width:13em}
 ul.summary .bad{color:#a40e26;font-weight:bold}
 .legend span{display:inline-block;margin:0 .6em .3em 0;padding:.1em .5em;border-radius:3px}
-.wrap{overflow-x:auto;border:1px solid #d0d7de}
+.wrap{display:inline-block;max-width:100%;overflow-x:auto;border:1px solid #d0d7de}
 table.matrix{border-collapse:separate;border-spacing:0;font-size:12px}
 table.matrix th,table.matrix td{border-right:1px solid #d0d7de;border-bottom:1px solid #d0d7de;
   padding:3px 5px;text-align:center;white-space:nowrap}
@@ -246,7 +261,7 @@ def html(matrix, zh=False, title=None):
     out.append("</ul>")
     out.append('<p class="legend">' + "".join(
         f'<span class="{CSS_CLASS[k]}">{_e(SHORT[k])} = {_e(LEGEND_TEXT[k])}</span>' for k in SYMBOLS)
-        + '<span style="border:1px dashed #1f2328">dashed = the tests of the cell disagree</span>'
+        + '<span style="border:1px dashed #1f2328">dashed = partly because its tests disagree</span>'
         + "<span>blank = not run</span> · hover a cell for what each test observed</p>")
 
     columns = matrix.columns
@@ -258,6 +273,7 @@ def html(matrix, zh=False, title=None):
         header_py.append(f'<th colspan="{sum(1 for c in columns if c[:2] == (os_name, py))}">'
                          f"Python {_e(py)}</th>")
     out += header_os + ["</tr>"] + header_py + ["</tr>", "<tr>"]
+    group_starts = {next(c for c in columns if c[:2] == key) for key in OrderedDict.fromkeys(c[:2] for c in columns)}
     out += [f"<th>{_e(method)}</th>" for _, _, method in columns]
     out += ["</tr>", "</thead>", "<tbody>"]
     section = None
@@ -272,19 +288,20 @@ def html(matrix, zh=False, title=None):
         row = [f"<tr>{head}</th>"]
         for column in columns:
             cell = matrix.cell(cid, column)
+            first = ' style="border-left:2px solid #8c959f"' if column in group_starts else ""
             if cell is None:
-                row.append(f'<td class="notrun" title="{_e(_column_name(column))}: no test ran"></td>')
+                row.append(f'<td class="notrun"{first} title="{_e(_column_name(column))}: no test ran"></td>')
                 continue
             value = cell.value
             classes = ["v", CSS_CLASS.get(value, "")] + (["conflict"] if cell.conflicting else [])
             hover = f"{cid} — {_column_name(column)}: {value}\n{cell.describe()}"
-            row.append(f'<td class="{" ".join(classes)}" title="{_e(hover)}">{_e(SHORT.get(value, value))}</td>')
+            row.append(f'<td class="{" ".join(classes)}"{first} title="{_e(hover)}">{_e(SHORT.get(value, value))}</td>')
         out.append("".join(row) + "</tr>")
     out += ["</tbody>", "</table>", "</div>"]
 
     notable = [cid for cid in matrix.rows if not matrix.holds_everywhere(cid)]
     if notable:
-        out += ['<details class="notes" open>',
+        out += ['<details class="notes" id="notes" open>',
                 "<summary>Claims that do not simply hold: errata and observations</summary>", "<ul>"]
         for cid in notable:
             claim = matrix.claims[cid]

@@ -178,13 +178,17 @@ def test_a_written_results_file_reads_back_with_each_tests_configuration(tmp_pat
 def test_the_markdown_has_the_summary_a_table_per_os_and_the_skip_reasons(good_files):
     text = report_render.markdown(report.merge(good_files, CLAIMS))
     assert "- **Differ by start method: 2** — `b.by-method`, `c.two`" in text
-    assert "- **Spec failures: 1** — `c.fails` on Linux 3.11.7 spawn (t.py::fails[spawn])" in text
+    assert "- **Spec failures: 1** — `c.fails` on Linux 3.11.7 spawn (t.py::fails)" in text
     assert text.index("### Linux") < text.index("### Windows")
     linux_table = text[text.index("### Linux"):text.index("### Windows")]
     row = next(line for line in linux_table.splitlines() if line.startswith("| `c.skips`"))
     assert row.endswith("|  |  |  | ⏭️<sup>1</sup> | ✅ | ✅ |")  # 3.9.18 not run, then 3.11.7
     assert "<sup>1</sup> fork is not wanted here" in linux_table
     assert "statement of b.by-method" in text and "*Errata:* errata of c.two" in text
+    assert ("*Differs by start method (Linux 3.11.7): fork holds, spawn does not hold, "
+            "forkserver does not hold*") in text
+    assert "*Differs by Python version (Linux fork, Linux spawn, Linux forkserver): " \
+           "3.9.18 does not hold, 3.11.7 holds*" in text
 
 
 def test_zh_shows_the_chinese_statements(good_files):
