@@ -1,0 +1,101 @@
+"""Section 10 of the tutorial: daemon processes at the end of a program.
+
+``fixtures/daemon_at_exit.py`` ends its main code without join() while a daemon and a
+non-daemon child run; its closing report is registered to run after multiprocessing's exit
+handler, so it shows what that handler did. The non-daemon's work is built so it can only
+finish once the daemon is gone (it waits for end-of-file on a pipe only the daemon holds
+open): the order of events is proven by who could see what, not by timing.
+"""
+
+import signal
+import sys
+
+import pytest
+
+WINDOWS = sys.platform == "win32"
+SIGTERM_EXIT = str(int(-signal.SIGTERM))  # terminate() gives -SIGTERM, on Windows too
+
+
+def observed_run(run_program, name, method, **kwargs):
+    result = run_program(name, method, timeout=10, **kwargs)
+    assert result.returncode == 0, result.explain()
+    assert not result.survivors, f"processes outlived the program:\n{result.explain()}"
+    return result.observed
+
+
+@pytest.mark.claim("daemon.non-daemon-outlives-main-code")
+def test_a_non_daemon_child_runs_on_after_the_main_code_and_the_program_waits(
+        start_method, run_program, verdict):
+    """The end of the main code does not end a non-daemon child; the program waits for it.
+
+    The worker is alive when the main code ends, finishes afterwards (it saw the main code's
+    end marker), and has exit code 0 by the time the interpreter's last exit handler runs:
+    the program exited only after it. Every start method. (daemon.non-daemon-outlives-main-code.)
+    """
+    seen = observed_run(run_program, "daemon_at_exit", start_method)
+    assert seen["worker_alive_when_main_code_ends"] == "True", seen
+    outlived = seen["worker_saw_main_code_had_ended"] == "True"
+    waited = seen["multiprocessing_exit_handler_had_run"] == "True" and seen["worker_exitcode"] == "0"
+    assert outlived and waited, seen
+    verdict.record(outlived and waited, observed="the worker finished after the main code ended; "
+                                                 "the program exited after the worker")
+
+
+@pytest.mark.claim("daemon.ends-after-main-code")
+def test_a_daemon_is_terminated_once_the_main_code_has_ended(start_method, run_program, verdict):
+    """At interpreter exit, multiprocessing terminates every daemon that is still running.
+
+    The daemon (which would block for 20 s) is alive when the main code ends and ends with
+    exit code -SIGTERM: terminated, before the non-daemon child could finish. Every start
+    method. The exact order: exit handler -> terminate() the daemons -> join() every child.
+    (daemon.ends-after-main-code.)
+    """
+    seen = observed_run(run_program, "daemon_at_exit", start_method)
+    assert seen["daemon_alive_when_main_code_ends"] == "True", seen
+    terminated = seen["daemon_exitcode"] == SIGTERM_EXIT
+    before_worker = seen["worker_saw_daemon_gone_before_work_finished"] == "True"
+    assert terminated and before_worker, seen
+    verdict.record(terminated and before_worker,
+                   observed=f"daemon exit code {seen['daemon_exitcode']}, ended before the worker finished")
+
+
+@pytest.mark.claim("daemon.children-assertion")
+def test_a_daemon_may_not_start_a_process_of_its_own(start_method, run_program, verdict):
+    """start() inside a daemon raises AssertionError: daemonic processes are not allowed to have children.
+
+    Every start method. It is an ``assert`` statement, so ``python -O`` removes the check
+    (``python -O fixtures/daemon_children.py <method>`` shows the daemon starting a child;
+    see beyond.optimize-strips-checks). (daemon.children-assertion.)
+    """
+    seen = observed_run(run_program, "daemon_children", start_method)
+    outcome = (seen["daemon_start_outcome"], seen["daemon_start_detail"])
+    assert outcome == ("AssertionError", "daemonic processes are not allowed to have children"), seen
+    verdict.compare(predicted="AssertionError", observed=seen["daemon_start_outcome"],
+                    what="what start() in a daemon raised")
+
+
+@pytest.mark.claim("daemon.may-never-run")
+def test_a_daemon_started_as_the_main_code_ends_may_be_terminated_before_it_runs(
+        start_method, run_program, verdict):
+    """A daemon started at the very end races the exit handler that terminates it.
+
+    The daemon's body only appends a line to a file; the main code starts it and ends.
+    Whichever wins, the daemon is gone when the program exits: terminated (-SIGTERM) or, if
+    its body was quick enough, finished (0). On this machine the body essentially never
+    runs, under every start method (spawn and forkserver must first start an interpreter or
+    re-import the main file), but that is scheduling, not a guarantee. (daemon.may-never-run:
+    "may" is a possibility; the verdict is "holds" when a run shows it, "not assertable" when
+    the daemon happened to run.)
+    """
+    seen = observed_run(run_program, "daemon_started_last", start_method)
+    ran = seen["daemon_body_ran"] == "True"
+    assert seen["daemon_exitcode"] in (SIGTERM_EXIT, "0"), seen
+    if not ran:
+        assert seen["daemon_exitcode"] == SIGTERM_EXIT, seen
+    if not WINDOWS:
+        assert seen["daemon_state_now"] == "gone", seen
+    if ran:
+        verdict.not_assertable("this run the daemon's body ran before the exit handler "
+                               "terminated it: a race, which the claim says may go either way")
+    else:
+        verdict.record(True, observed=f"terminated (exit code {seen['daemon_exitcode']}) before its body ran")
