@@ -284,9 +284,10 @@ def test_python_O_strips_the_misuse_checks_that_are_written_as_asserts(start_met
     - group=... and a daemon starting a child are simply allowed;
     - setting daemon on a running process is accepted (too late to matter);
     - join() before start() fails later and worse, with AttributeError on None;
-    - start() twice (first run still going) fails in the middle of starting: under fork a second child *is*
-      forked (and fails, exit code 1) and the Process object forgets the first one; under
-      spawn and forkserver pickling the half-used object fails with TypeError.
+    - start() twice, while the first run still goes on, fails in the middle of starting:
+      under fork a second child *is* forked (and fails, exit code 1) and the Process object
+      forgets the first one; under spawn and forkserver pickling the half-used object fails
+      with TypeError.
 
     Statement from the catalog (beyond.optimize-strips-checks): holds for every start method.
     """
