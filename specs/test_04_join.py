@@ -1,6 +1,6 @@
 """Section 4 of the tutorial: join(), and starting many processes.
 
-Children write to a shared append-only log (``fixtures.joining.log``) instead of printing;
+Children write lines to a shared log (``fixtures.joining.SharedLog``) instead of printing;
 the order of its lines is the order in which the processes wrote them. Every ordering the
 specs assert is forced with Events and Barriers, never hoped for from the scheduler; the two
 claims that are really about scheduling luck say so in their verdicts.
@@ -33,22 +33,22 @@ def test_join_waits_for_the_child_while_code_before_join_runs_alongside_it(ctx, 
 
     Tutorial (join.blocks-until-child-ends): holds for every start method.
     """
-    log = tmp_path / "log"
+    log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     started, go = ctx.Event(), ctx.Event()
-    p = ctx.Process(target=joining.work_when_told, args=(str(log), started, go))
+    p = ctx.Process(target=joining.work_when_told, args=(log, started, go))
     p.start()
     try:
         assert started.wait(10), "the child never said it was running"
         child_alive_before_join = p.is_alive()
-        joining.log(log, "parent: before join")
+        log.write("parent: before join")
         go.set()
         p.join(10)
         exitcode_right_after_join = p.exitcode
-        joining.log(log, "parent: after join")
+        log.write("parent: after join")
     finally:
         go.set()
         end_all([p])
-    lines = joining.read_log(log)
+    lines = log.lines()
     assert child_alive_before_join, "the child had ended before the parent's own code ran"
     assert exitcode_right_after_join == 0, "join() returned before the child had ended"
     assert lines == ["parent: before join", "child: work done", "parent: after join"], lines
@@ -69,21 +69,21 @@ def test_processes_joined_after_the_loop_run_together_and_all_end_before_the_par
     Tutorial (join.many-after-loop): holds for every start method.
     """
     n = 4
-    log = tmp_path / "log"
+    log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     barrier = ctx.Barrier(n)
-    procs = [ctx.Process(target=joining.meet_the_others, args=(str(log), barrier, f"child {i}"))
+    procs = [ctx.Process(target=joining.meet_the_others, args=(log, barrier, f"child {i}"))
              for i in range(n)]
     try:
         for p in procs:
             p.start()
         for p in procs:
             p.join(10)
-        joining.log(log, "parent: past the joins")
+        log.write("parent: past the joins")
     finally:
         barrier.abort()  # a straggler waiting at the barrier is let go at once
         end_all(procs)
     codes = [p.exitcode for p in procs]
-    lines = joining.read_log(log)
+    lines = log.lines()
     assert codes == [0] * n, f"exit codes {codes}: 4 means a child waited at the barrier in vain"
     assert lines[-1] == "parent: past the joins", lines
     assert sorted(lines[:-1]) == sorted(f"child {i}: {w}" for i in range(n) for w in ("started", "finished"))
@@ -104,18 +104,18 @@ def test_join_inside_the_start_loop_runs_the_children_one_after_another(ctx, ver
     Tutorial (join.inside-loop-serializes): holds for every start method.
     """
     n = 3
-    log = tmp_path / "log"
+    log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     procs = []
     try:
         for i in range(n):
-            p = ctx.Process(target=joining.start_then_finish, args=(str(log), f"child {i}"))
+            p = ctx.Process(target=joining.start_then_finish, args=(log, f"child {i}"))
             procs.append(p)
             p.start()
             p.join(10)
             assert p.exitcode == 0, f"child {i} ended with {p.exitcode}"
     finally:
         end_all(procs)
-    lines = joining.read_log(log)
+    lines = log.lines()
     expected = [f"child {i}: {w}" for i in range(n) for w in ("started", "finished")]
     assert lines == expected, lines
     verdict.record(lines == expected, observed=f"log {lines}")
@@ -164,10 +164,10 @@ def test_children_finish_in_the_order_their_work_allows_not_the_order_they_start
     Tutorial (join.order-not-start-order): holds for every start method.
     """
     n = 3
-    log = tmp_path / "log"
+    log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     done = [ctx.Event() for _ in range(n)]
     procs = [ctx.Process(target=joining.finish_after,
-                         args=(str(log), f"child {i}", done[i + 1] if i + 1 < n else None, done[i]))
+                         args=(log, f"child {i}", done[i + 1] if i + 1 < n else None, done[i]))
              for i in range(n)]
     try:
         for p in procs:
@@ -178,7 +178,7 @@ def test_children_finish_in_the_order_their_work_allows_not_the_order_they_start
         for d in done:
             d.set()
         end_all(procs)
-    finished = [line.split(":")[0] for line in joining.read_log(log)]
+    finished = [line.split(":")[0] for line in log.lines()]
     started = [f"child {i}" for i in range(n)]
     assert [p.exitcode for p in procs] == [0] * n
     assert finished == started[::-1], finished
@@ -194,8 +194,8 @@ def test_with_equal_work_the_finishing_order_is_the_schedulers_choice(ctx, verdi
     Tutorial (join.order-not-start-order): scheduling luck, on every start method.
     """
     n = 4
-    log = tmp_path / "log"
-    procs = [ctx.Process(target=joining.start_then_finish, args=(str(log), f"child {i}"))
+    log = joining.SharedLog(tmp_path / "log", ctx.Lock())
+    procs = [ctx.Process(target=joining.start_then_finish, args=(log, f"child {i}"))
              for i in range(n)]
     try:
         for p in procs:
@@ -204,7 +204,7 @@ def test_with_equal_work_the_finishing_order_is_the_schedulers_choice(ctx, verdi
             p.join(10)
     finally:
         end_all(procs)
-    lines = joining.read_log(log)
+    lines = log.lines()
     assert [p.exitcode for p in procs] == [0] * n
     assert sorted(lines) == sorted(f"child {i}: {w}" for i in range(n) for w in ("started", "finished"))
     finished = [line.split(":")[0] for line in lines if line.endswith("finished")]
@@ -222,10 +222,10 @@ def test_a_child_that_is_slow_between_its_two_lines_lets_another_process_write_i
     Tutorial (join.interleaving, the "slow code shows switches" half): holds for every start
     method.
     """
-    log = tmp_path / "log"
+    log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     paused, resume = ctx.Event(), ctx.Event()
-    a = ctx.Process(target=joining.two_lines, args=(str(log), "A", paused, resume))
-    b = ctx.Process(target=joining.two_lines, args=(str(log), "B"))
+    a = ctx.Process(target=joining.two_lines, args=(log, "A", paused, resume))
+    b = ctx.Process(target=joining.two_lines, args=(log, "B"))
     try:
         a.start()
         assert paused.wait(10), "A never reached its pause"
@@ -236,7 +236,7 @@ def test_a_child_that_is_slow_between_its_two_lines_lets_another_process_write_i
     finally:
         resume.set()
         end_all([a, b])
-    lines = joining.read_log(log)
+    lines = log.lines()
     assert (a.exitcode, b.exitcode) == (0, 0)
     assert lines == ["A: first", "B: first", "B: second", "A: second"], lines
     verdict.record(lines[1].startswith("B"), observed=f"log {lines}")
@@ -253,8 +253,8 @@ def test_without_a_pause_whether_a_childs_two_lines_stay_together_is_luck(ctx, v
     start method.
     """
     n = 4
-    log = tmp_path / "log"
-    procs = [ctx.Process(target=joining.two_lines, args=(str(log), f"child {i}")) for i in range(n)]
+    log = joining.SharedLog(tmp_path / "log", ctx.Lock())
+    procs = [ctx.Process(target=joining.two_lines, args=(log, f"child {i}")) for i in range(n)]
     try:
         for p in procs:
             p.start()
@@ -262,7 +262,7 @@ def test_without_a_pause_whether_a_childs_two_lines_stay_together_is_luck(ctx, v
             p.join(10)
     finally:
         end_all(procs)
-    lines = joining.read_log(log)
+    lines = log.lines()
     assert [p.exitcode for p in procs] == [0] * n
     assert sorted(lines) == sorted(f"child {i}: {w}" for i in range(n) for w in ("first", "second"))
     for i in range(n):
