@@ -108,7 +108,9 @@ def _summary_items(matrix):
     n_os = len(matrix.oses())
     n_py = len(matrix.pythons())
     items = [
-        ("Claims covered", len(s["covered"]), f"of {len(matrix.claims)} in the catalog"),
+        ("Claims covered", len(s["covered"]), f"of {len(matrix.claims)} in the catalog" + (
+            "; no result for " + _ids([c for c in matrix.claims if c not in matrix.rows], limit=8)
+            if len(s["covered"]) < len(matrix.claims) else "")),
         ("Hold everywhere", len(s["holds_everywhere"]), "every measured cell: holds"),
         ("Differ by start method", len(s["by_method"]), _ids(s["by_method"])),
         ("Differ by OS", len(s["by_os"]),
