@@ -42,10 +42,10 @@ CLIENT = FIXTURES_DIR / "chat_client.py"
 OBSERVED = re.compile(r"^observed: (.*)$")
 PAIR = re.compile(r"(\w+)=(\S+)")
 
-# From 3.13.8 and 3.14.1 the fork server imports the main module itself (GH-135295), so
-# forkserver children no longer re-run it. Not verifiable on this machine (3.13.0).
 # SO_LINGER on, with a zero timeout: close() resets the connection (struct linger; u_short on Windows).
 LINGER_ZERO = struct.pack("HH" if WINDOWS else "ii", 1, 0)
+# From 3.13.8 and 3.14.1 the fork server imports the main module itself (GH-135295), so
+# forkserver children no longer re-run it. Not verifiable on this machine (3.13.0).
 FORKSERVER_PRELOADS_MAIN = sys.version_info >= (3, 14, 1) or (3, 13, 8) <= sys.version_info < (3, 14)
 
 
