@@ -282,23 +282,25 @@ class Matrix:
         return cell.value if cell else NOT_RUN
 
     # -- the summary
-    def _verdicts_by(self, cid, group_key):
+    def _verdicts_by(self, cid, group_key, methods_only=False):
         """{group: {varying part: verdict}} over the columns whose cell has a verdict."""
         groups = OrderedDict()
         for column in self.columns:
+            if methods_only and column[2] == ANY_METHOD:
+                continue  # a test that runs once, not per method, says nothing about methods
             value = self.value(cid, column)
             if value in verdicts.VERDICTS:
                 fixed, varying = group_key(column)
                 groups.setdefault(fixed, OrderedDict())[varying] = value
         return groups
 
-    def differs(self, cid, group_key):
+    def differs(self, cid, group_key, methods_only=False):
         """The groups in which the claim's verdict differs along one axis."""
-        return OrderedDict((fixed, by) for fixed, by in self._verdicts_by(cid, group_key).items()
+        return OrderedDict((fixed, by) for fixed, by in self._verdicts_by(cid, group_key, methods_only).items()
                            if len(set(by.values())) > 1)
 
     def by_method(self, cid):
-        return self.differs(cid, lambda c: ((c[0], c[1]), c[2]))
+        return self.differs(cid, lambda c: ((c[0], c[1]), c[2]), methods_only=True)
 
     def by_os(self, cid):
         return self.differs(cid, lambda c: ((minor(c[1]), c[2]), c[0]))

@@ -11,7 +11,7 @@ import html as _html
 from collections import Counter, OrderedDict
 
 from harness import verdicts
-from harness.report import NOT_RUN, version_key
+from harness.report import ANY_METHOD, NOT_RUN, version_key
 
 SYMBOLS = OrderedDict([
     (verdicts.HOLDS, "✅"),
@@ -157,7 +157,8 @@ def markdown(matrix, zh=False, title=None):
     for label, count, text in _summary_items(matrix):
         out.append(f"- **{label}: {count}** — {_md(text)}")
     out += ["", "Cells: " + " · ".join(f"{SYMBOLS[k]} {LEGEND_TEXT[k]}" for k in SYMBOLS)
-            + " · blank: not run", ""]
+            + " · blank: not run" + (f" · column *{ANY_METHOD}*: tests that do not run per start method"
+                                     if any(c[2] == ANY_METHOD for c in matrix.columns) else ""), ""]
     for os_name in matrix.oses():
         columns = [c for c in matrix.columns if c[0] == os_name]
         notes = OrderedDict()  # skip reason -> number
@@ -264,7 +265,10 @@ def html(matrix, zh=False, title=None):
     out.append('<p class="legend">' + "".join(
         f'<span class="{CSS_CLASS[k]}">{_e(SHORT[k])} = {_e(LEGEND_TEXT[k])}</span>' for k in SYMBOLS)
         + '<span style="border:1px dashed #1f2328">dashed = partly because its tests disagree</span>'
-        + "<span>blank = not run</span> · hover a cell for what each test observed</p>")
+        + "<span>blank = not run</span>"
+        + (f"<span>{ANY_METHOD} = tests that do not run per start method</span>"
+           if any(c[2] == ANY_METHOD for c in matrix.columns) else "")
+        + " · hover a cell for what each test observed</p>")
 
     columns = matrix.columns
     out += ['<div class="wrap">', '<table class="matrix">', "<thead>"]

@@ -126,6 +126,15 @@ def test_the_summary_counts_coverage_agreement_and_each_kind_of_difference(good_
     assert s["failures"] == [("c.fails", ("Linux", "3.11.7", "spawn"), ["t.py::fails[spawn]"])]
 
 
+def test_a_test_not_run_per_start_method_has_its_own_column_and_no_method_difference(tmp_path):
+    path = run_file(tmp_path / "results-x.json", "Linux", "3.12.1", [
+        result("t.py::first[fork]", "a.first", "fork"),
+        result("t.py::once", "a.first", None, verdict=verdicts.DOES_NOT_HOLD)])
+    matrix = report.merge([path], CLAIMS)
+    assert matrix.columns == [("Linux", "3.12.1", "fork"), ("Linux", "3.12.1", report.ANY_METHOD)]
+    assert matrix.summary()["by_method"] == []
+
+
 def test_the_same_configuration_in_two_files_folds_into_one_column(tmp_path, good_files):
     again = tmp_path / "again"
     again.mkdir()
