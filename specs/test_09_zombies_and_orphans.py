@@ -19,8 +19,8 @@ no_adoption_on_windows = pytest.mark.skipif(
     WINDOWS, reason="Windows never re-parents: an orphan keeps its dead parent's pid and nobody adopts it")
 
 
-def observed_run(run_program, name, method):
-    result = run_program(name, method, timeout=10)
+def observed_run(run_program, name, method, *args):
+    result = run_program(name, method, *args, timeout=10)
     assert result.returncode == 0, result.explain()
     assert not result.survivors, f"processes outlived the program:\n{result.explain()}"
     return result.observed
@@ -43,6 +43,15 @@ def adoption_verdict(verdict, seen, who):
                        f"({adopter}), not by init")
 
 
+def forkserver_collects(seen, verdict):
+    """Under forkserver the fork server, not the program, is the children's OS parent."""
+    assert seen["os_parent_is_program_a"] == "False", seen
+    assert seen["collected_without_any_call"] == "True", seen
+    assert set(seen["exitcodes"].split(",")) == {"0"}, seen
+    verdict.not_assertable("under forkserver the fork server, the child's OS parent, collects it "
+                           "the moment it exits: the zombie stage cannot be observed")
+
+
 @no_zombies_on_windows
 @pytest.mark.claim("zombie.every-child-passes-zombie")
 def test_an_exited_child_stays_a_zombie_until_its_parent_collects_it(
@@ -50,53 +59,62 @@ def test_an_exited_child_stays_a_zombie_until_its_parent_collects_it(
     """Between exiting and being collected, a child is a zombie (state Z).
 
     fork, spawn: the child is the program's own; after it exits (its sentinel is ready) it
-    shows as a zombie, and stays one, until the program collects it. forkserver: the child's
-    OS parent is the fork server, which collects it the moment it exits, with no call in
-    the program; the zombie stage is too brief to observe. (zombie.every-child-passes-zombie.)
+    shows as a zombie, and stays one, until the program collects it (here with join()).
+    forkserver: the child's OS parent is the fork server, which collects it the moment it
+    exits, with no call in the program; the zombie stage is too brief to observe.
+    (zombie.every-child-passes-zombie.)
     """
-    seen = observed_run(run_program, "zombie_states", start_method)
+    seen = observed_run(run_program, "zombie_states", start_method, "one")
     if start_method == "forkserver":
-        assert seen["os_parent_is_program_a"] == "False", seen
-        assert seen["collected_without_any_call"] == "True", seen
-        assert seen["exitcodes"] == "0,0", seen
-        verdict.not_assertable("under forkserver the fork server, the child's OS parent, collects "
-                               "it at once: the zombie stage cannot be observed")
-        return
+        return forkserver_collects(seen, verdict)
     assert seen["os_parent_is_program_join"] == "True", seen
     zombie = seen["zombie_after_exit"] == "True" and seen["zombie_after_sentinel_ready"] == "True"
-    assert zombie, seen
-    verdict.record(zombie, observed="exited children showed state Z until collected")
+    assert zombie and seen["state_after_join"] == "gone", seen
+    verdict.record(zombie, observed="the exited child showed state Z until join() collected it")
 
 
 @no_zombies_on_windows
 @pytest.mark.claim("zombie.every-child-passes-zombie")
-def test_join_is_alive_exitcode_a_new_start_or_interpreter_exit_collect_a_zombie(
-        start_method, run_program, verdict):
-    """What collects an exited child: any call that asks the OS for its exit status.
+def test_join_is_alive_and_exitcode_each_collect_their_zombie(start_method, run_program, verdict):
+    """Any call that asks the OS for a child's exit status collects that child.
 
-    ``join()``, ``is_alive()`` and reading ``exitcode`` collect that child;
-    ``start()`` of any other process and ``multiprocessing.active_children()`` collect every
-    exited child the parent knows of (so active_children() does not list it); and at
-    interpreter exit multiprocessing's exit handler joins, hence collects, the rest. Waiting
-    on ``sentinel`` only tells that the child has ended: it is still a zombie afterwards.
-    Under forkserver none of this is needed: the fork server collects.
-    (zombie.every-child-passes-zombie.)
+    ``join()``, ``is_alive()`` and even reading the ``exitcode`` property each collect the
+    zombie they are called on. Waiting on ``sentinel`` only tells that the child has ended:
+    it is still a zombie afterwards. Under forkserver none of this is needed: the fork
+    server collects. (zombie.every-child-passes-zombie.)
     """
-    seen = observed_run(run_program, "zombie_states", start_method)
+    seen = observed_run(run_program, "zombie_states", start_method, "own-calls")
     if start_method == "forkserver":
-        assert seen["collected_without_any_call"] == "True", seen
-        verdict.not_assertable("under forkserver the fork server collects every child itself")
-        return
-    assert seen["zombie_after_sentinel_ready"] == "True", seen
-    after = {call: seen[f"state_after_{call}"] for call in
-             ("join", "is_alive", "exitcode", "start_another", "active_children", "interpreter_exit")}
+        return forkserver_collects(seen, verdict)
+    assert seen["zombie_after_exit"] == "True" and seen["zombie_after_sentinel_ready"] == "True", seen
+    after = {call: seen[f"state_after_{call}"] for call in ("join", "is_alive", "exitcode")}
     assert set(after.values()) == {"gone"}, seen
+    verdict.record(True, observed="each child stayed a zombie until its own " + ", ".join(after)
+                                  + " collected it")
+
+
+@no_zombies_on_windows
+@pytest.mark.claim("zombie.every-child-passes-zombie")
+def test_a_new_start_active_children_and_interpreter_exit_sweep_up_zombies(
+        start_method, run_program, verdict):
+    """Some calls collect every exited child the parent knows of, whichever it is.
+
+    ``start()`` of any other process and ``multiprocessing.active_children()`` first collect
+    the exited children (so active_children() does not list a zombie), and at interpreter
+    exit multiprocessing's exit handler joins, hence collects, whatever is left. Under
+    forkserver the fork server collects. (zombie.every-child-passes-zombie.)
+    """
+    seen = observed_run(run_program, "zombie_states", start_method, "sweeps")
+    if start_method == "forkserver":
+        return forkserver_collects(seen, verdict)
     assert seen["state_before_start_another"] == "zombie", seen
     assert seen["zombie_before_active_children"] == "True", seen
-    assert seen["active_children_lists_it"] == "False", seen
     assert seen["zombie_when_main_code_ends"] == "True", seen
-    verdict.record(True, observed="each child stayed a zombie until one of these calls collected it: "
-                                  + ", ".join(after))
+    assert seen["active_children_lists_it"] == "False", seen
+    after = {call: seen[f"state_after_{call}"] for call in
+             ("start_another", "active_children", "interpreter_exit")}
+    assert set(after.values()) == {"gone"}, seen
+    verdict.record(True, observed="a zombie stayed until swept up by: " + ", ".join(after))
 
 
 @no_zombies_on_windows
