@@ -51,3 +51,15 @@ def raised(action, *args, **kwargs):
     except Exception as exc:  # noqa: BLE001 -- the point is to observe any exception
         return exc
     return None
+
+
+def end_all(processes, timeout=WAIT):
+    """Join every started process (bounded) and kill any that will not end: for finally
+    blocks of specs that start several processes."""
+    for p in processes:
+        if p.pid is None:
+            continue
+        p.join(timeout)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout)

@@ -9,17 +9,7 @@ claims that are really about scheduling luck say so in their verdicts.
 import pytest
 
 from fixtures import children, joining
-
-
-def end_all(processes):
-    """Join every started process (bounded); kill any that will not end. For finally blocks."""
-    for p in processes:
-        if p.pid is None:
-            continue
-        p.join(10)
-        if p.is_alive():
-            p.kill()
-            p.join(5)
+from harness.lifecycle import end_all
 
 
 @pytest.mark.claim("join.blocks-until-child-ends")

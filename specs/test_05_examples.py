@@ -11,20 +11,9 @@ import sys
 import pytest
 
 from fixtures import children, examples, subclasses
-from harness.lifecycle import receive, wait_for
+from harness.lifecycle import end_all, receive, wait_for
 
 WINDOWS = sys.platform == "win32"
-
-
-def end_all(processes):
-    """Join every started process (bounded); kill any that will not end. For finally blocks."""
-    for p in processes:
-        if p.pid is None:
-            continue
-        p.join(10)
-        if p.is_alive():
-            p.kill()
-            p.join(5)
 
 
 @pytest.mark.claim("example.append-same-file")

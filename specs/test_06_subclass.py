@@ -13,18 +13,7 @@ import pytest
 
 from fixtures import subclasses
 from fixtures.subclasses import Chatter, StartCallsRun, TargetThroughSuper
-from harness.lifecycle import receive
-
-
-def end_all(processes):
-    """Join every started process (bounded); kill any that will not end. For finally blocks."""
-    for p in processes:
-        if p.pid is None:
-            continue
-        p.join(10)
-        if p.is_alive():
-            p.kill()
-            p.join(5)
+from harness.lifecycle import end_all, receive
 
 
 @pytest.mark.claim("subclass.run-override")
