@@ -125,7 +125,11 @@ def kill_and_reap(procs):
     for child in multiprocessing.active_children():
         if child.pid in pids:
             child.join(3)
-    psutil.wait_procs(procs, timeout=3)
+    # Dead is enough: a zombie is collected below if it is ours, by its parent (or init)
+    # if not -- init may take seconds, which the guard need not wait for.
+    deadline = time.monotonic() + 3
+    while any(_status(p) not in (None, psutil.STATUS_ZOMBIE) for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.02)  # polling process states, bounded by the deadline
     for p in procs:
         _reap(p.pid)
 
