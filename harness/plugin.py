@@ -169,10 +169,22 @@ def _leak_guard(request):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    """Keep the call report (for the verdict check), and tell a failure which claim broke."""
     outcome = yield
     report = outcome.get_result()
     if report.when == "call":
         item._mpspec_call_report = report
+    if report.failed:
+        known = catalog.load()
+        method = item.callspec.params.get("start_method") if hasattr(item, "callspec") else None
+        where = f" under the {method} start method" if method else ""
+        for cid in _claim_ids(item):
+            claim = known.get(cid)
+            if claim is not None:
+                text = f"{cid}{where}: the spec of this claim failed.\nclaim: {claim.statement}"
+                if claim.errata:
+                    text += f"\nwhat the catalog says is true: {claim.errata}"
+                report.sections.append(("mpspec claim", text))
 
 
 # ---------------------------------------------------------------- the claims matrix
