@@ -4,6 +4,8 @@ The specs (``specs/``) import this package; this package never imports the specs
 Child-side code and whole programs live in ``fixtures/``.
 """
 
+import os
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,3 +14,11 @@ FIXTURES_DIR = ROOT / "fixtures"
 CATALOG_PATH = SPECS_DIR / "claims.json"
 
 START_METHODS = ("fork", "spawn", "forkserver")
+
+WINDOWS = sys.platform == "win32"
+MACOS = sys.platform == "darwin"
+POSIX = os.name == "posix"
+
+# From 3.13.8 and 3.14.1 the forkserver imports the parent's __main__ once, in the server
+# (GH-135295); before, every forkserver child re-imported it, as spawn children do.
+FORKSERVER_PRELOADS_MAIN = sys.version_info >= (3, 14, 1) or (3, 13, 8) <= sys.version_info < (3, 14)

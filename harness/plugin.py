@@ -152,6 +152,20 @@ def run_program(tmp_path):
     leaks.kill_and_reap(handed_over)
 
 
+@pytest.fixture
+def observe_program(run_program):
+    """Run a fixture program that must exit 0 and leave no process behind; return its
+    ``observed: key=value`` lines as a dict."""
+    def run(name, start_method, *args, **kwargs):
+        kwargs.setdefault("timeout", 10)
+        result = run_program(name, start_method, *args, **kwargs)
+        assert result.returncode == 0, result.explain()
+        assert not result.survivors, f"processes outlived the program:\n{result.explain()}"
+        return result.observed
+
+    return run
+
+
 @pytest.fixture(autouse=True)
 def _leak_guard(request):
     """After every test: no child, grandchild or zombie of this process may remain.
