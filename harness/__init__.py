@@ -15,6 +15,9 @@ CATALOG_PATH = SPECS_DIR / "claims.json"
 
 START_METHODS = ("fork", "spawn", "forkserver")
 
+PLATFORM_NAMES = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
+PLATFORM_NAME = PLATFORM_NAMES.get(sys.platform, sys.platform)  # as reports and skip reasons say it
+
 WINDOWS = sys.platform == "win32"
 MACOS = sys.platform == "darwin"
 POSIX = os.name == "posix"

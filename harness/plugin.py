@@ -11,21 +11,12 @@ It provides:
 """
 
 import multiprocessing
-import os
 import platform
-import sys
 from collections import OrderedDict
 
 import pytest
 
-from harness import START_METHODS, catalog, leaks, programs, verdicts
-
-PLATFORM_NAMES = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
-
-
-def platform_name():
-    return PLATFORM_NAMES.get(sys.platform, sys.platform)
-
+from harness import PLATFORM_NAME, START_METHODS, catalog, leaks, programs, verdicts
 
 # ---------------------------------------------------------------- options and markers
 
@@ -94,7 +85,7 @@ def start_method(request):
     """The start method this run of the spec uses."""
     method = request.param
     if method not in multiprocessing.get_all_start_methods():
-        pytest.skip(f"the {method} start method does not exist on {platform_name()}")
+        pytest.skip(f"the {method} start method does not exist on {PLATFORM_NAME}")
     if method not in request.config._mpspec_methods:
         pytest.skip(f"{method} not selected with --start-methods")
     return method
@@ -237,7 +228,7 @@ class MatrixCollector:
         if not lines:
             return
         terminalreporter.section(
-            f"mpspec claims matrix: Python {platform.python_version()} on {platform_name()}, "
+            f"mpspec claims matrix: Python {platform.python_version()} on {PLATFORM_NAME}, "
             f"default start method {multiprocessing.get_context().get_start_method()}")
         for line in lines:
             terminalreporter.write_line(line)

@@ -40,16 +40,13 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness import START_METHODS, catalog, verdicts
+from harness import PLATFORM_NAME, START_METHODS, catalog, verdicts
 
 FORMAT = "mpspec-results/1"
 OUTCOMES = ("passed", "failed", "skipped")
 OS_ORDER = ("Linux", "macOS", "Windows")
 ANY_METHOD = "any"  # the column of a test that is not run per start method
 NOT_RUN = None  # a cell no test of the claim reached
-
-_PLATFORM_NAMES = {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}
-
 
 class ResultsError(Exception):
     """A results file is missing, truncated or not in mpspec's format (the message names it)."""
@@ -68,7 +65,7 @@ def run_info(**extra):
     info = OrderedDict([
         ("python", python_label()),
         ("implementation", platform.python_implementation()),
-        ("os", _PLATFORM_NAMES.get(sys.platform, sys.platform)),
+        ("os", PLATFORM_NAME),
         ("os_release", platform.platform(terse=True)),
         ("machine", platform.machine()),
         ("default_start_method", multiprocessing.get_start_method(allow_none=True)

@@ -11,7 +11,7 @@ import html as _html
 from collections import Counter, OrderedDict
 
 from harness import verdicts
-from harness.report import ANY_METHOD, NOT_RUN, version_key
+from harness.report import ANY_METHOD, version_key
 
 SYMBOLS = OrderedDict([
     (verdicts.HOLDS, "✅"),
