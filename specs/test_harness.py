@@ -111,3 +111,12 @@ def test_processes_a_program_leaves_behind_are_reported_and_ended():
     assert result.observed.get("left_a_child") == "True", result.explain()
     assert len(result.survivors) == 1
     assert not any(p.is_running() and p.status() != "zombie" for p in result.survivors)
+
+
+def test_an_unknown_start_method_on_the_command_line_is_a_usage_error():
+    import subprocess
+    done = subprocess.run([sys.executable, "-m", "pytest", "--start-methods", "fork,thread",
+                           "--collect-only", "-q", "-p", "no:xdist", str(Path(__file__))],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "unknown start method(s) thread; choose from fork, spawn, forkserver" in done.stderr
