@@ -2,32 +2,69 @@
 
 Every wait here has a deadline, so a spec that goes wrong fails with a message instead of
 hanging, and every process a spec starts is ended and joined even when an assertion fails.
+
+Releasing children (setting an Event, aborting a Barrier) follows one rule, kept here: never
+release after a waiter may have been killed. multiprocessing's Condition counts its sleepers,
+so set() or abort() on a primitive whose waiter died mid-wait waits for ever for that dead
+waiter to acknowledge the wake-up. A spec that terminates or kills a child therefore passes
+no releases for it: its clean-up path kills instead.
 """
 
+import time
 from contextlib import contextmanager
+from multiprocessing.connection import wait
 
 WAIT = 10.0  # seconds; generous, since nothing here waits on luck, only on a child's progress
 
 
+def _release(processes, releases):
+    """Set each Event / abort each Barrier in ``releases`` unless one of ``processes`` was
+    killed (exit code below 0: it may have died while waiting on one of them)."""
+    for p in processes:
+        if p.pid is not None:
+            p.is_alive()  # collects an ended child, so its exitcode is current
+    if any(p.exitcode is not None and p.exitcode < 0 for p in processes):
+        return
+    for release in releases:
+        if hasattr(release, "abort"):
+            release.abort()
+        else:
+            release.set()
+
+
 @contextmanager
 def running(process, *releases, timeout=WAIT):
-    """Start ``process``; on leaving, set ``releases`` (Events), join, and kill if need be.
-
-    The releases are set only while the process is still alive: an Event whose waiter was
-    terminated mid-wait is broken for good -- its set() waits for ever for the dead waiter
-    to acknowledge the wake-up (multiprocessing's Condition counts its sleepers).
-    """
-    process.start()
-    try:
+    """Start ``process``; on leaving, release it (``releases``: Events or Barriers, see the
+    module docstring), join it, and kill it if need be."""
+    with running_all([process], *releases, timeout=timeout):
         yield process
+
+
+@contextmanager
+def running_all(processes, *releases, timeout=WAIT):
+    """Start every process in order; on leaving, release them (Events are set, Barriers
+    aborted, unless a process was killed), then end them all within one deadline."""
+    try:
+        for p in processes:
+            p.start()
+        yield processes
     finally:
-        for event in releases:
-            if process.is_alive():
-                event.set()
-        process.join(timeout)
-        if process.is_alive():
-            process.kill()
-            process.join(timeout)
+        _release(processes, releases)
+        end_all(processes, timeout)
+
+
+def join_all(processes, timeout=WAIT):
+    """Wait, within one deadline, for every started process to end; return the ones that
+    are still running when it passes (nothing is killed here)."""
+    deadline = time.monotonic() + timeout
+    pending = {p.sentinel: p for p in processes if p.pid is not None}
+    while pending:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        for sentinel in wait(list(pending), remaining):
+            pending.pop(sentinel).join(timeout)
+    return [p for p in processes if p.pid is not None and p.is_alive()]
 
 
 def receive(conn, timeout=WAIT, what="a message from the child"):
@@ -35,6 +72,19 @@ def receive(conn, timeout=WAIT, what="a message from the child"):
     if not conn.poll(timeout):
         raise AssertionError(f"no {what} within {timeout}s")
     return conn.recv()
+
+
+def collect(queue, count, timeout=WAIT, what="reports from the children"):
+    """``count`` items from a multiprocessing Queue, all within one deadline."""
+    import queue as queue_module
+    deadline = time.monotonic() + timeout
+    items = []
+    try:
+        while len(items) < count:
+            items.append(queue.get(timeout=max(0.0, deadline - time.monotonic())))
+    except queue_module.Empty:
+        raise AssertionError(f"only {len(items)} of {count} {what} within {timeout}s: {items}") from None
+    return items
 
 
 def wait_for(event, timeout=WAIT, what="the child to signal"):
@@ -54,12 +104,8 @@ def raised(action, *args, **kwargs):
 
 
 def end_all(processes, timeout=WAIT):
-    """Join every started process (bounded) and kill any that will not end: for finally
-    blocks of specs that start several processes."""
-    for p in processes:
-        if p.pid is None:
-            continue
+    """Join every started process within one deadline, then kill and join any that will not
+    end: for finally blocks of specs that start several processes."""
+    for p in join_all(processes, timeout):
+        p.kill()
         p.join(timeout)
-        if p.is_alive():
-            p.kill()
-            p.join(timeout)
