@@ -9,13 +9,14 @@ import os
 import signal
 import sys
 import time
+from multiprocessing.connection import wait
 
+import psutil
 import pytest
 
 from fixtures import children
+from harness import POSIX, WINDOWS
 from harness.lifecycle import raised, receive, running, wait_for
-
-POSIX = os.name == "posix"
 
 
 @pytest.mark.claim("method.start-calls-run")
@@ -67,8 +68,8 @@ def test_terminate_ends_the_child_without_running_its_cleanup(ctx, tmp_path, ver
     (method.terminate-forceful; every start method and OS.)
     """
     marker = tmp_path / "cleanup.txt"
-    started, release = ctx.Event(), ctx.Event()
-    with running(ctx.Process(target=children.work_with_cleanup, args=(str(marker), started, release)), release) as p:
+    started, release = ctx.Event(), ctx.Event()  # release is never set: the child is terminated
+    with running(ctx.Process(target=children.work_with_cleanup, args=(str(marker), started, release))) as p:
         wait_for(started, what="the child to enter its try block")
         p.terminate()
         p.join(10)
@@ -76,6 +77,39 @@ def test_terminate_ends_the_child_without_running_its_cleanup(ctx, tmp_path, ver
     assert p.exitcode == -signal.SIGTERM, p.exitcode
     assert not cleaned_up, "the finally clause ran although the child was terminated"
     verdict.record(not cleaned_up, observed=f"exitcode {p.exitcode}, finally clause ran: {cleaned_up}")
+
+
+@pytest.mark.claim("method.terminate-forceful")
+def test_terminate_skips_atexit_handlers_and_the_flush_of_buffered_output(ctx, start_method, tmp_path, verdict):
+    """The same child is ended twice, once normally and once by terminate(). It prints a line
+    into a block-buffered sys.stdout (a file) and registers an atexit handler, then waits.
+
+    Released, it ends normally: multiprocessing flushes sys.stdout, so the line reaches the
+    file; the atexit handler runs under spawn (an ordinary interpreter exit) and, from Python
+    3.13, under fork and forkserver too -- before 3.13 those children end with os._exit(),
+    which skips atexit handlers even on a normal end. Terminated, neither the flush nor the
+    handler happens, on every start method and version. (method.terminate-forceful.)
+    """
+    atexit_on_normal_end = start_method == "spawn" or sys.version_info >= (3, 13)
+    ended = {}
+    for how in ("released", "terminated"):
+        out, atexit_marker = tmp_path / f"{how}.out", tmp_path / f"{how}.atexit"
+        started, release = ctx.Event(), ctx.Event()
+        p = ctx.Process(target=children.buffer_output_then_wait,
+                        args=(str(out), str(atexit_marker), started, release))
+        with running(p, *([release] if how == "released" else [])) as p:  # never set after terminate()
+            wait_for(started, what="the child to print and register its handler")
+            if how == "released":
+                release.set()
+            else:
+                p.terminate()
+            p.join(10)
+        ended[how] = {"exitcode": p.exitcode, "flushed": out.exists() and out.read_text(encoding="utf-8") != "",
+                      "atexit ran": atexit_marker.exists()}
+    assert ended["released"] == {"exitcode": 0, "flushed": True, "atexit ran": atexit_on_normal_end}, ended
+    assert ended["terminated"] == {"exitcode": -signal.SIGTERM, "flushed": False, "atexit ran": False}, ended
+    verdict.record(not ended["terminated"]["flushed"] and not ended["terminated"]["atexit ran"],
+                   observed=f"terminated: {ended['terminated']}; released: {ended['released']}")
 
 
 @pytest.mark.skipif(not POSIX, reason="Windows terminates with TerminateProcess, which no handler can catch")
@@ -87,9 +121,9 @@ def test_a_child_that_handles_sigterm_does_clean_up(ctx, tmp_path, verdict):
     part. POSIX only.)
     """
     marker = tmp_path / "cleanup.txt"
-    started, release = ctx.Event(), ctx.Event()
+    started, release = ctx.Event(), ctx.Event()  # never set: the child is terminated mid-wait
     target = children.work_with_cleanup_on_sigterm
-    with running(ctx.Process(target=target, args=(str(marker), started, release)), release) as p:
+    with running(ctx.Process(target=target, args=(str(marker), started, release))) as p:
         wait_for(started, what="the child to install its handler")
         p.terminate()
         p.join(10)
@@ -107,8 +141,8 @@ def test_a_lock_held_by_a_terminated_child_stays_locked(ctx, verdict):
     method and OS.)
     """
     lock = ctx.Lock()
-    started, release = ctx.Event(), ctx.Event()
-    with running(ctx.Process(target=children.hold_lock, args=(lock, started, release)), release) as p:
+    started, release = ctx.Event(), ctx.Event()  # never set: the child is terminated mid-wait
+    with running(ctx.Process(target=children.hold_lock, args=(lock, started, release))) as p:
         wait_for(started, what="the child to take the lock")
         p.terminate()
         p.join(10)
@@ -137,6 +171,37 @@ def test_is_alive_is_true_exactly_while_the_process_runs(ctx, verdict):
         after = p.is_alive()
     assert (before, during, after) == (False, True, False)
     verdict.record(during, observed=f"before start {before}, while running {during}, after join {after}")
+
+
+@pytest.mark.skipif(not hasattr(os, "waitid"), reason="os.waitid (POSIX) is needed to see the ended child "
+                                                   "before anyone collects it; Windows has no zombies")
+@pytest.mark.claim("method.is-alive")
+def test_asking_is_alive_collects_an_ended_child(ctx, start_method, verdict):
+    """A child that has ended stays in the OS's process table, a zombie, until its parent
+    collects its exit status. Asking is_alive() does that collecting: once it has returned
+    False the zombie is gone, no join() needed. (So does reading exitcode, which polls the
+    same way.) Under forkserver the child belongs to the fork server, which collects it
+    itself and passes the status on; is_alive() only reads it there.
+    (method.is-alive; POSIX, where zombies exist.)
+    """
+    p = ctx.Process(target=children.noop)
+    with running(p):
+        assert wait([p.sentinel], 10), "the child did not end"
+        if start_method == "forkserver":
+            zombie_before = None
+        else:
+            # Returns once the child is a zombie, and leaves it one (WNOWAIT collects nothing).
+            os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOWAIT)
+            zombie_before = psutil.Process(p.pid).status() == psutil.STATUS_ZOMBIE
+        alive = p.is_alive()
+        still_there = psutil.pid_exists(p.pid)
+    assert alive is False and p.exitcode == 0
+    if start_method == "forkserver":
+        assert not still_there, "the fork server did not collect its child"
+    else:
+        assert zombie_before and not still_there, f"zombie before is_alive(): {zombie_before}; after: {still_there}"
+    verdict.record(not alive, observed=f"ended child: zombie before is_alive() {zombie_before}, "
+                                       f"is_alive() {alive}, left in the process table afterwards {still_there}")
 
 
 @pytest.mark.claim("method.join-waits")
@@ -191,11 +256,14 @@ def test_start_and_terminate_return_at_once_and_join_waits(ctx, verdict):
     start() returns while the target is still blocked. terminate() returns while the child
     is still alive: to make that state last, the child here handles SIGTERM by lingering
     until released (POSIX; on Windows TerminateProcess cannot be held off, so that part is
-    not observed there). join() returns only once the child has ended.
-    (method.blocking-kinds; every start method.)
+    not observed there). join() waits for the end, not for a time: join(0.2) blocks its
+    0.2 s and gives up with the child still alive; after the release, join() returns with
+    the child ended. (method.blocking-kinds; every start method.)
     """
     started, got_term, release = ctx.Event(), ctx.Event(), ctx.Event()
     p = ctx.Process(target=children.linger_on_sigterm, args=(started, got_term, release))
+    # Passing release is safe: on POSIX the terminated child lingers, alive, until released;
+    # on Windows it is never terminated.
     with running(p, release):
         wait_for(started)
         start_returned_early = p.is_alive()
@@ -206,9 +274,19 @@ def test_start_and_terminate_return_at_once_and_join_waits(ctx, verdict):
             terminate_returned_early = p.is_alive()
             assert terminate_returned_early
             verdict.record(terminate_returned_early, observed="terminate() returned while the child lived on")
+        t0 = time.monotonic()
+        p.join(0.2)
+        blocked_for = time.monotonic() - t0
+        alive_after_timed_join = p.is_alive()
         release.set()
-        p.join()
-        assert not p.is_alive()
+        p.join(10)
+        ended_after_join = not p.is_alive() and p.exitcode is not None
+    assert blocked_for >= 0.15 and alive_after_timed_join, (blocked_for, alive_after_timed_join)
+    assert ended_after_join
     expected = -signal.SIGTERM if POSIX else 3
     assert p.exitcode == expected, p.exitcode
-    verdict.record(p.exitcode is not None, observed=f"join() returned after the end, exitcode {p.exitcode}")
+    verdict.record(blocked_for >= 0.15 and alive_after_timed_join and ended_after_join,
+                   observed=f"join(0.2) blocked {blocked_for:.2f}s and the child was still alive; after the "
+                            f"release join() returned with the child ended (exitcode {p.exitcode})")
+    if WINDOWS:
+        verdict.partly("terminate() was not observed mid-way: TerminateProcess cannot be held off on Windows")

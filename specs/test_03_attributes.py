@@ -7,14 +7,11 @@ a whole-program matter: see ``test_03_attributes_whole_program.py``.
 import multiprocessing
 import os
 import signal
-import sys
 
 import pytest
 
 from fixtures import children
 from harness.lifecycle import raised, receive, running, wait_for
-
-POSIX = os.name == "posix"
 
 
 @pytest.mark.claim("attr.daemon-default")
@@ -76,7 +73,8 @@ def test_name_has_a_class_based_default_and_can_be_set(ctx, verdict):
 
     The class is the context's Process class, so the default reads ForkProcess-N,
     SpawnProcess-N or ForkServerProcess-N (plain multiprocessing.Process gives Process-N).
-    A process made inside a child gets a nested counter: "SpawnProcess-3:1". A name given
+    A plain multiprocessing.Process made inside a child gets a nested counter, such as
+    "Process-3:1" (the child's own counter, then the new one). A name given
     to the constructor, or assigned before start(), is what the child sees as its own name.
     (attr.name; every start method.)
     """
@@ -116,10 +114,10 @@ def test_exitcode_is_none_while_running_and_tells_how_the_process_ended(ctx, ver
     by signal N (terminate() gives -SIGTERM on every OS; kill() gives -SIGKILL on POSIX).
     (attr.exitcode; every start method.)
     """
-    started, release = ctx.Event(), ctx.Event()
+    started, release = ctx.Event(), ctx.Event()  # release is never set: the child is terminated
     p = ctx.Process(target=children.signal_then_wait, args=(started, release))
     assert p.exitcode is None
-    with running(p, release):
+    with running(p):
         wait_for(started)
         while_running = p.exitcode
         p.terminate()
