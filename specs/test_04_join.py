@@ -9,7 +9,7 @@ claims that are really about scheduling luck say so in their verdicts.
 import pytest
 
 from fixtures import children, joining
-from harness.lifecycle import end_all
+from harness.lifecycle import join_all, running, running_all, wait_for
 
 
 @pytest.mark.claim("join.blocks-until-child-ends")
@@ -25,19 +25,14 @@ def test_join_waits_for_the_child_while_code_before_join_runs_alongside_it(ctx, 
     """
     log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     started, go = ctx.Event(), ctx.Event()
-    p = ctx.Process(target=joining.work_when_told, args=(log, started, go))
-    p.start()
-    try:
-        assert started.wait(10), "the child never said it was running"
+    with running(ctx.Process(target=joining.work_when_told, args=(log, started, go)), go) as p:
+        wait_for(started, what="the child to say it was running")
         child_alive_before_join = p.is_alive()
         log.write("parent: before join")
         go.set()
         p.join(10)
         exitcode_right_after_join = p.exitcode
         log.write("parent: after join")
-    finally:
-        go.set()
-        end_all([p])
     lines = log.lines()
     assert child_alive_before_join, "the child had ended before the parent's own code ran"
     assert exitcode_right_after_join == 0, "join() returned before the child had ended"
@@ -54,7 +49,8 @@ def test_processes_joined_after_the_loop_run_together_and_all_end_before_the_par
 
     "At the same time" is proven, not timed: each child waits at a Barrier for all the
     others, which only opens when all of them are alive at once (a child that waited in vain
-    would exit with code 4).
+    would exit with code 4). The parent joins them all within one deadline; should it pass,
+    the barrier is aborted, so a broken run ends with that message, not a hang.
 
     Tutorial (join.many-after-loop): holds for every start method.
     """
@@ -63,17 +59,12 @@ def test_processes_joined_after_the_loop_run_together_and_all_end_before_the_par
     barrier = ctx.Barrier(n)
     procs = [ctx.Process(target=joining.meet_the_others, args=(log, barrier, f"child {i}"))
              for i in range(n)]
-    try:
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(10)
+    with running_all(procs, barrier):  # on leaving, the barrier is aborted: stragglers go at once
+        late = join_all(procs)
         log.write("parent: past the joins")
-    finally:
-        barrier.abort()  # a straggler waiting at the barrier is let go at once
-        end_all(procs)
     codes = [p.exitcode for p in procs]
     lines = log.lines()
+    assert not late, f"{len(late)} children still running at the deadline; the barrier was aborted"
     assert codes == [0] * n, f"exit codes {codes}: 4 means a child waited at the barrier in vain"
     assert lines[-1] == "parent: past the joins", lines
     assert sorted(lines[:-1]) == sorted(f"child {i}: {w}" for i in range(n) for w in ("started", "finished"))
@@ -95,16 +86,10 @@ def test_join_inside_the_start_loop_runs_the_children_one_after_another(ctx, ver
     """
     n = 3
     log = joining.SharedLog(tmp_path / "log", ctx.Lock())
-    procs = []
-    try:
-        for i in range(n):
-            p = ctx.Process(target=joining.start_then_finish, args=(log, f"child {i}"))
-            procs.append(p)
-            p.start()
-            p.join(10)
-            assert p.exitcode == 0, f"child {i} ended with {p.exitcode}"
-    finally:
-        end_all(procs)
+    for i in range(n):
+        with running(ctx.Process(target=joining.start_then_finish, args=(log, f"child {i}"))) as p:
+            p.join(10)  # the join inside the loop: the next child is not started before this returns
+        assert p.exitcode == 0, f"child {i} ended with {p.exitcode}"
     lines = log.lines()
     expected = [f"child {i}: {w}" for i in range(n) for w in ("started", "finished")]
     assert lines == expected, lines
@@ -125,16 +110,12 @@ def test_joining_only_the_last_process_does_not_wait_for_the_others(ctx, verdict
     started = [ctx.Event(), ctx.Event()]
     held = [ctx.Process(target=children.signal_then_wait, args=(s, release)) for s in started]
     last = ctx.Process(target=children.noop)
-    try:
-        for p in held + [last]:
-            p.start()
-        assert all(s.wait(10) for s in started), "the held children never started"
+    with running_all(held + [last], release):
+        for s in started:
+            wait_for(s, what="the held children to start")
         last.join(10)
         assert last.exitcode == 0
         still_running = [p.is_alive() for p in held]
-    finally:
-        release.set()
-        end_all(held + [last])
     assert still_running == [True, True], f"after join(last), earlier children alive: {still_running}"
     assert [p.exitcode for p in held] == [0, 0]
     verdict.record(all(still_running),
@@ -159,15 +140,9 @@ def test_children_finish_in_the_order_their_work_allows_not_the_order_they_start
     procs = [ctx.Process(target=joining.finish_after,
                          args=(log, f"child {i}", done[i + 1] if i + 1 < n else None, done[i]))
              for i in range(n)]
-    try:
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(10)
-    finally:
-        for d in done:
-            d.set()
-        end_all(procs)
+    with running_all(procs, *done):
+        late = join_all(procs)
+    assert not late, f"{len(late)} children still running at the deadline"
     finished = [line.split(":")[0] for line in log.lines()]
     started = [f"child {i}" for i in range(n)]
     assert [p.exitcode for p in procs] == [0] * n
@@ -187,13 +162,8 @@ def test_with_equal_work_the_finishing_order_is_the_schedulers_choice(ctx, verdi
     log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     procs = [ctx.Process(target=joining.start_then_finish, args=(log, f"child {i}"))
              for i in range(n)]
-    try:
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(10)
-    finally:
-        end_all(procs)
+    with running_all(procs):
+        join_all(procs)
     lines = log.lines()
     assert [p.exitcode for p in procs] == [0] * n
     assert sorted(lines) == sorted(f"child {i}: {w}" for i in range(n) for w in ("started", "finished"))
@@ -216,16 +186,12 @@ def test_a_child_that_is_slow_between_its_two_lines_lets_another_process_write_i
     paused, resume = ctx.Event(), ctx.Event()
     a = ctx.Process(target=joining.two_lines, args=(log, "A", paused, resume))
     b = ctx.Process(target=joining.two_lines, args=(log, "B"))
-    try:
-        a.start()
-        assert paused.wait(10), "A never reached its pause"
-        b.start()
-        b.join(10)
+    with running(a, resume):
+        wait_for(paused, what="A to reach its pause")
+        with running(b):
+            b.join(10)
         resume.set()
         a.join(10)
-    finally:
-        resume.set()
-        end_all([a, b])
     lines = log.lines()
     assert (a.exitcode, b.exitcode) == (0, 0)
     assert lines == ["A: first", "B: first", "B: second", "A: second"], lines
@@ -245,13 +211,8 @@ def test_without_a_pause_whether_a_childs_two_lines_stay_together_is_luck(ctx, v
     n = 4
     log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     procs = [ctx.Process(target=joining.two_lines, args=(log, f"child {i}")) for i in range(n)]
-    try:
-        for p in procs:
-            p.start()
-        for p in procs:
-            p.join(10)
-    finally:
-        end_all(procs)
+    with running_all(procs):
+        join_all(procs)
     lines = log.lines()
     assert [p.exitcode for p in procs] == [0] * n
     assert sorted(lines) == sorted(f"child {i}: {w}" for i in range(n) for w in ("first", "second"))
