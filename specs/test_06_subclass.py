@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from fixtures import subclasses
-from fixtures.subclasses import Chatter, StartCallsRun, TargetThroughSuper
-from harness.lifecycle import end_all, receive
+from fixtures.subclasses import StartCallsRun, TargetThroughSuper, Worker
+from harness.lifecycle import receive, running, running_all
 
 
 @pytest.mark.claim("subclass.run-override")
@@ -25,18 +25,14 @@ def test_a_subclass_overrides_run_and_takes_its_parameters_through_init(ctx, sta
     Tutorial (subclass.run-override): holds for every start method.
     """
     receive_end, send_end = ctx.Pipe(duplex=False)
-    p = Chatter(send_end, "Jedan")
-    with subclasses.default_start_method(start_method):
-        try:
-            p.start()
-            seen = receive(receive_end)
-        finally:
-            end_all([p])
+    p = Worker(send_end, "sorting")
+    with subclasses.default_start_method(start_method), running(p):
+        seen = receive(receive_end)
     assert p.exitcode == 0
-    assert seen["said"] == "Jedan is chatting"
+    assert seen["said"] == "sorting: done"
     assert seen["getpid"] == p.pid != os.getpid(), seen
-    verdict.record(seen["said"] == "Jedan is chatting" and seen["getpid"] != os.getpid(),
-                   observed=f"run() ran in child {seen['getpid']} with person='Jedan'")
+    verdict.record(seen["said"] == "sorting: done" and seen["getpid"] != os.getpid(),
+                   observed=f"run() ran in child {seen['getpid']} with job='sorting'")
 
 
 @pytest.mark.claim("subclass.pid-in-run")
@@ -47,14 +43,9 @@ def test_inside_run_in_the_child_os_getpid_equals_self_pid(ctx, start_method, ve
     Tutorial (subclass.pid-in-run): holds for every start method.
     """
     pipes = [ctx.Pipe(duplex=False) for _ in range(3)]
-    procs = [Chatter(send_end, person) for (_, send_end), person in zip(pipes, ("Jedan", "Taibai", "Alex"))]
-    with subclasses.default_start_method(start_method):
-        try:
-            for p in procs:
-                p.start()
-            seen = [receive(receive_end) for receive_end, _ in pipes]
-        finally:
-            end_all(procs)
+    procs = [Worker(send_end, job) for (_, send_end), job in zip(pipes, ("sorting", "counting", "copying"))]
+    with subclasses.default_start_method(start_method), running_all(procs):
+        seen = [receive(receive_end) for receive_end, _ in pipes]
     triples = [(s["getpid"], s["self_pid"], p.pid) for s, p in zip(seen, procs)]
     assert all(a == b == c for a, b, c in triples), triples
     assert len({a for a, _, _ in triples}) == 3
@@ -73,12 +64,12 @@ def test_calling_run_directly_runs_it_in_the_calling_process_with_no_pid(verdict
     """
     import multiprocessing
     receive_end, send_end = multiprocessing.Pipe(duplex=False)
-    p = Chatter(send_end, "Taibai")
+    p = Worker(send_end, "sorting")
     p.run()
     seen = receive(receive_end)
     assert seen["getpid"] == os.getpid()
     assert seen["self_pid"] is None
-    assert seen["said"] == "Taibai is chatting"
+    assert seen["said"] == "sorting: done"
     assert p.pid is None and not p.is_alive() and p.exitcode is None
     verdict.compare(predicted=(os.getpid(), None), observed=(seen["getpid"], seen["self_pid"]),
                     what="(os.getpid(), self.pid) inside run()")
@@ -95,7 +86,7 @@ def test_a_start_override_that_calls_run_does_the_work_in_the_parent(verdict):
     """
     import multiprocessing
     receive_end, send_end = multiprocessing.Pipe(duplex=False)
-    p = StartCallsRun(send_end, "Alex")
+    p = StartCallsRun(send_end, "counting")
     p.start()
     seen = receive(receive_end)
     assert seen["getpid"] == os.getpid() and seen["self_pid"] is None
@@ -119,12 +110,8 @@ def test_a_subclass_can_hand_target_and_args_to_super_init_instead_of_overriding
     """
     receive_end, send_end = ctx.Pipe(duplex=False)
     p = TargetThroughSuper(send_end, "hello")
-    with subclasses.default_start_method(start_method):
-        try:
-            p.start()
-            seen = receive(receive_end)
-        finally:
-            end_all([p])
+    with subclasses.default_start_method(start_method), running(p):
+        seen = receive(receive_end)
     assert p.exitcode == 0
     assert seen["said"] == "HELLO" and seen["getpid"] == p.pid != os.getpid(), seen
     verdict.record(seen["said"] == "HELLO" and seen["getpid"] == p.pid,
