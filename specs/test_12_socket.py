@@ -32,27 +32,28 @@ import psutil
 import pytest
 
 from fixtures import chat_children
-from harness import FIXTURES_DIR, leaks, programs
+from harness import FORKSERVER_PRELOADS_MAIN, WINDOWS, leaks, programs
 
-WINDOWS = sys.platform == "win32"
 HOST = "127.0.0.1"
 WAIT = 10.0  # seconds: the bound of every wait here; nothing waits on luck, only on progress
-SERVER = FIXTURES_DIR / "chat_server.py"
-CLIENT = FIXTURES_DIR / "chat_client.py"
+SERVER = programs.script_path("chat_server")
+CLIENT = programs.script_path("chat_client")
 OBSERVED = re.compile(r"^observed: (.*)$")
 PAIR = re.compile(r"(\w+)=(\S+)")
 
 # SO_LINGER on, with a zero timeout: close() resets the connection (struct linger; u_short on Windows).
 LINGER_ZERO = struct.pack("HH" if WINDOWS else "ii", 1, 0)
-# From 3.13.8 and 3.14.1 the fork server imports the main module itself (GH-135295), so
-# forkserver children no longer re-run it. Not verifiable on this machine (3.13.0).
-FORKSERVER_PRELOADS_MAIN = sys.version_info >= (3, 14, 1) or (3, 13, 8) <= sys.version_info < (3, 14)
 
 
 # ---------------------------------------------------------------- the server, as a program
 
 class ChatServer:
-    """One run of fixtures/chat_server.py, with its output read as it comes."""
+    """One run of fixtures/chat_server.py, with its output read as it comes.
+
+    Started like harness.programs.run_program starts a program (same environment, a
+    session of its own), but not through it: run_program waits for the program to end,
+    and this server must be talked to while it runs.
+    """
 
     def __init__(self, start_method, args, workdir):
         self.start_method = start_method
@@ -157,12 +158,12 @@ class ChatServer:
         A process that has ended but whose parent (the server) is gone is a zombie of the
         init process until init collects it; it is dead, so it does not count.
         """
-        members = [p.pid for p in programs.session_members(self.proc.pid)]
+        members = programs.session_members(self.proc.pid)
         try:
-            wait_for_states(is_gone_or_zombie, members, "the server's session to end", timeout)
+            wait_for_states(is_gone_or_zombie, [p.pid for p in members], "the server's session to end", timeout)
         except AssertionError:
             pass
-        return [psutil.Process(pid) for pid in members if not is_gone_or_zombie(pid)]
+        return [p for p in members if is_live(p)]
 
     def close(self):
         """Teardown: stop the server, end anything left in its session, release the pipes.
@@ -244,6 +245,14 @@ def is_gone_or_zombie(pid):
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return True
+
+
+def is_live(process):
+    """A psutil.Process that still runs: not gone (nor replaced by a reused pid), not a zombie."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def is_zombie(pid):
@@ -361,11 +370,26 @@ def test_stopping_the_server_ends_every_session_and_leaves_no_process(start_meth
 
 # ---------------------------------------------------------------- socket.many-clients
 
-# Clients connected at once, per start method. Each spawn child is a fresh interpreter, so
-# the spawn run is the slowest spec of the suite (about 2 s on two idle cores); the issue
-# asks for fifty, and fifty it is under every method.
-CLIENTS = {"fork": 50, "forkserver": 50, "spawn": 50}
+# Clients connected at once: fifty under every start method, as the issue asks. Each spawn
+# child is a fresh interpreter, so the spawn run is the slowest spec of the suite (about
+# 3.5 s on two idle cores, well under 10 s with both cores kept busy). Its replies are
+# waited for against one overall deadline, not per recv: a slow start of the children
+# cannot add up past the budget, and the budget stays below pytest-timeout's 30 s.
+CLIENTS = 50
 ROUNDS = 3
+BUDGET = 20.0  # seconds for every reply of every round
+
+
+def receive_by(sock, size, deadline, what):
+    """receive_exactly, waiting no later than ``deadline`` (time.monotonic()) in all."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise AssertionError(f"the {BUDGET:.0f} s budget ran out before {what}")
+    sock.settimeout(remaining)
+    try:
+        return receive_exactly(sock, size)
+    except socket.timeout:
+        raise AssertionError(f"the {BUDGET:.0f} s budget ran out waiting for {what}") from None
 
 
 @pytest.mark.claim("socket.many-clients")
@@ -380,17 +404,18 @@ def test_fifty_clients_connected_at_once_are_all_served_at_the_same_time(start_m
     belongs to the client that asked. (socket.many-clients: holds for every start method.)
     """
     server = chat_server(start_method)
-    count = CLIENTS[start_method]
+    count = CLIENTS
     clients = []
     try:
         clients = [connect(server.port) for _ in range(count)]
+        deadline = time.monotonic() + BUDGET
         wrong = []
         for rnd in range(ROUNDS):
             messages = [b"client %02d round %d: hello" % (i, rnd) for i in range(count)]
             for c, m in zip(clients, messages):
                 c.sendall(m)
             for i, (c, m) in enumerate(zip(clients, messages)):
-                reply = receive_exactly(c, len(m))
+                reply = receive_by(c, len(m), deadline, f"client {i}'s reply in round {rnd}")
                 if reply != m.upper():
                     wrong.append((i, rnd, reply))
             if rnd == 0:
@@ -496,8 +521,11 @@ def test_a_vanishing_client_or_a_killed_child_disturbs_no_other_session(start_me
         for c in (steady, vanishing, victim, late):
             if c is not None:
                 c.close()
-    assert ended["reason"] in ("eof", "ECONNRESET", "EPIPE"), ended
-    verdict.record(still_served and late_served, observed=f"vanished client's session ended ({ended['reason']}), killed child "
+    # "reset": any ConnectionError (ECONNRESET, EPIPE; WSAECONNRESET/WSAECONNABORTED on
+    # Windows) or macOS's EPROTOTYPE; "eof" should a platform report the reset as an end.
+    assert ended["reason"] in ("eof", "reset"), ended
+    verdict.record(still_served and late_served, observed=f"vanished client's session ended ({ended['reason']}: "
+                                  f"{ended['error']}), killed child "
                                   f"collected ({reaped['exitcode']}); the others were served")
 
 
@@ -750,6 +778,14 @@ def _rebinding_a_port_with_lingering_connections():
     return outcome
 
 
+def fate_of_the_childs_bind(seen):
+    """What became of the child, from the program's observations: its top level was "not
+    re-run" (and its target ran), its bind of the parent's port was "ok" or "failed"."""
+    if "child_bind" not in seen:
+        return "not re-run" if seen.get("target_ran") == "True" else f"target did not run ({seen})"
+    return "ok" if seen["child_bind"] == "ok" else "failed"
+
+
 @pytest.mark.claim("socket.bind-before-guard-needs-reuseaddr")
 def test_a_bind_above_the_main_guard_runs_again_in_children_that_reimport_the_main_module(start_method, run_program, verdict):
     """A listening socket made above the main guard is made again by spawn-like children.
@@ -769,23 +805,22 @@ def test_a_bind_above_the_main_guard_runs_again_in_children_that_reimport_the_ma
         result = run_program("bind_above_guard", start_method, *(["--reuseaddr"] if reuse else []), timeout=WAIT)
         seen = result.observed
         assert result.returncode == 0 and seen.get("parent_bind") == "ok", result.explain()
+        fate = fate_of_the_childs_bind(seen)
         if start_method == "fork":
             assert "child_bind" not in seen and seen.get("target_ran") == "True", result.explain()
             assert seen.get("child_exitcode") == "0", result.explain()
-            fate = "not re-run"
+            assert fate == "not re-run"
         elif reruns:
-            child_ok = reuse and WINDOWS
-            if child_ok:
+            if reuse and WINDOWS:
                 assert seen.get("child_bind") == "ok" and seen.get("target_ran") == "True", result.explain()
-                fate = "ok"
+                assert fate == "ok"
             else:
                 assert seen.get("child_bind", "").startswith("failed"), result.explain()
                 assert seen["child_bind"].split("(")[1].rstrip(")") in IN_USE, result.explain()
                 assert "target_ran" not in seen and seen.get("child_exitcode") == "1", result.explain()
-                fate = "failed"
+                assert fate == "failed"
         else:  # the fork server imports the main module itself (unverified here: 3.13.8+, 3.14.1+)
             assert "target_ran" not in seen, result.explain()
-            fate = "failed in the fork server"
         predicted = "not re-run" if start_method == "fork" else ("ok" if reuse else "failed")
         verdict.compare(predicted=predicted, observed=fate,
                         what=f"the child's bind {'with' if reuse else 'without'} SO_REUSEADDR")
