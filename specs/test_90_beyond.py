@@ -16,10 +16,9 @@ from multiprocessing.connection import wait
 import pytest
 
 from fixtures import beyond, children
-from harness import ROOT
-from harness.lifecycle import receive, running, wait_for
+from harness import ROOT, WINDOWS
+from harness.lifecycle import raised, receive, running, wait_for
 
-WINDOWS = sys.platform == "win32"
 FORK_WARNING = "is multi-threaded, use of fork()"
 
 
@@ -127,13 +126,13 @@ def test_a_process_object_can_be_started_only_once(ctx, verdict):
     started, release = ctx.Event(), ctx.Event()
     with running(ctx.Process(target=children.signal_then_wait, args=(started, release)), release) as p:
         wait_for(started)
-        with pytest.raises(AssertionError, match="cannot start a process twice"):
-            p.start()
+        while_running = raised(p.start)
     assert p.exitcode == 0
-    with pytest.raises(AssertionError, match="cannot start a process twice") as after_end:
-        p.start()
-    verdict.record(after_end.type is AssertionError,
-                   observed="second start() raised AssertionError while running and after the end")
+    after_end = raised(p.start)
+    for refusal in (while_running, after_end):
+        assert isinstance(refusal, AssertionError) and str(refusal) == "cannot start a process twice", repr(refusal)
+    verdict.record(isinstance(while_running, AssertionError) and isinstance(after_end, AssertionError),
+                   observed=f"second start() while running raised {while_running!r}; after the end {after_end!r}")
 
 
 @pytest.mark.claim("beyond.close-and-kill")
@@ -186,12 +185,13 @@ def test_close_refuses_a_running_process_and_leaves_the_object_unusable(ctx, ver
     p.start()
     try:
         wait_for(started)
-        with pytest.raises(ValueError, match="Cannot close a process while it is still running"):
-            p.close()
+        refusal = raised(p.close)
         still_running_after_refusal = p.is_alive()
     finally:
         release.set()
         end_all([p])
+    assert isinstance(refusal, ValueError), repr(refusal)
+    assert str(refusal).startswith("Cannot close a process while it is still running"), str(refusal)
     assert p.exitcode == 0
     p.close()
     p.close()  # a second close() is harmless
@@ -199,11 +199,12 @@ def test_close_refuses_a_running_process_and_leaves_the_object_unusable(ctx, ver
     for what, use in [("pid", lambda: p.pid), ("exitcode", lambda: p.exitcode),
                       ("is_alive()", p.is_alive), ("join()", p.join), ("start()", p.start),
                       ("sentinel", lambda: p.sentinel)]:
-        with pytest.raises(ValueError, match="process object is closed"):
-            use()
-        unusable.append(what)
+        error = raised(use)
+        assert isinstance(error, ValueError) and str(error) == "process object is closed", (what, error)
+        if isinstance(error, ValueError):
+            unusable.append(what)
     assert p.name and "closed" in repr(p)
-    verdict.record(still_running_after_refusal and len(unusable) == 6,
+    verdict.record(isinstance(refusal, ValueError) and still_running_after_refusal and len(unusable) == 6,
                    observed=f"close() refused while running; after close() {', '.join(unusable)} raise ValueError")
 
 
@@ -287,7 +288,10 @@ def test_python_O_strips_the_misuse_checks_that_are_written_as_asserts(start_met
     - start() twice, while the first run still goes on, fails in the middle of starting:
       under fork a second child *is* forked (and fails, exit code 1) and the Process object
       forgets the first one; under spawn and forkserver pickling the half-used object fails
-      with TypeError.
+      with TypeError and the object keeps the first run. On POSIX that failure comes before
+      any process is made; on Windows spawn creates the process before pickling
+      (popen_spawn_win32), so a second child starts there and dies (exit code 1) -- expected
+      from CPython's source, unverified here.
 
     Statement from the catalog (beyond.optimize-strips-checks): holds for every start method.
     """
@@ -308,9 +312,15 @@ def test_python_O_strips_the_misuse_checks_that_are_written_as_asserts(start_met
         assert seen["start_twice"].startswith("AttributeError:") and "_target" in seen["start_twice"]
         assert seen["start_twice_made_a_second_process"] == "True"
         assert seen["start_twice_second_process_exitcode"] == "1"
+        assert seen["start_twice_object_kept_first"] == "False"
     else:
         assert seen["start_twice"].startswith("TypeError: cannot pickle"), seen["start_twice"]
-        assert seen["start_twice_made_a_second_process"] == "False"
+        assert seen["start_twice_object_kept_first"] == "True"
+        if WINDOWS:  # CreateProcess, then pickling: the second child gets half a message
+            assert seen["start_twice_made_a_second_process"] == "True", optimized.explain()
+            assert seen["start_twice_second_process_exitcode"] == "1", optimized.explain()
+        else:
+            assert seen["start_twice_made_a_second_process"] == "False", optimized.explain()
     stripped = [k for k in EXPECTED_PLAIN if not seen[k].startswith("AssertionError")]
     verdict.record(len(stripped) == len(EXPECTED_PLAIN),
                    observed=f"under -O no AssertionError for: {', '.join(stripped)}; "
