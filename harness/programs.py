@@ -20,10 +20,9 @@ from typing import Dict, List, Optional, Sequence
 
 import psutil
 
-from harness import FIXTURES_DIR, START_METHODS, leaks
+from harness import FIXTURES_DIR, START_METHODS, WINDOWS, leaks
 
 OBSERVED_PREFIX = "observed: "
-WINDOWS = sys.platform == "win32"
 
 
 class ProgramError(Exception):
@@ -92,37 +91,84 @@ def _settling(proc: psutil.Process) -> bool:
     return not cmd or any(fragment in " ".join(cmd) for fragment in leaks.HELPERS.values())
 
 
-HELPER_GRACE = 1.0  # seconds multiprocessing's helpers get to end after the program has exited
+# Seconds multiprocessing's helpers get to end after the program has exited. Generous, for
+# loaded machines; it is only spent while a helper lingers.
+HELPER_GRACE = 3.0
 
 
-def _survivors(pid: int) -> List[psutil.Process]:
+def _survivors(pid: int, known=(), born=None) -> List[psutil.Process]:
     """Live session members once the program's forkserver / resource tracker, which end by
     themselves when the program is gone, have had a bounded moment to do so."""
     deadline = time.monotonic() + HELPER_GRACE
-    members = session_members(pid)
+    members = session_members(pid, known, born)
     while any(_settling(p) for p in members) and time.monotonic() < deadline:
         time.sleep(0.02)  # polling process states, bounded by HELPER_GRACE
-        members = session_members(pid)
+        members = session_members(pid, known, born)
     return members
 
 
-def session_members(pid: int) -> List[psutil.Process]:
+def _windows_members(pid: int, known: Sequence[psutil.Process], born: Optional[float]):
+    """Windows has no sessions: follow parent links, which Windows keeps after a parent dies.
+
+    The walk starts at the program and at every descendant recorded while it ran (so it gets
+    past an intermediate that has died since), and only goes from a parent to a process
+    created after it: a pid that Windows reused for an unrelated, older-linked process is
+    never taken for a child.
+    """
+    alive = {p.pid: p for p in psutil.process_iter(["ppid", "create_time"])}
+    by_parent = {}
+    for p in alive.values():
+        by_parent.setdefault(p.info["ppid"], []).append(p)
+
+    def same(p: Optional[psutil.Process], when: Optional[float]) -> bool:
+        return p is not None and when is not None and p.info["create_time"] is not None \
+            and abs(p.info["create_time"] - when) < 0.01
+
+    members, todo = {}, []
+    for root, root_born in [(pid, born), *((p.pid, _created(p)) for p in known)]:
+        now = alive.get(root)
+        if now is not None and not same(now, root_born):
+            continue  # the pid now names another process: nothing to follow from it
+        if now is not None and root != pid:
+            members[root] = now
+        todo.append((root, root_born))
+    while todo:
+        parent, parent_born = todo.pop()
+        for child in by_parent.get(parent, []):
+            child_born = child.info["create_time"]
+            if child.pid in members or child.pid == pid or child_born is None:
+                continue
+            if parent_born is not None and child_born < parent_born:
+                continue  # older than its "parent": the parent's pid was reused
+            members[child.pid] = child
+            todo.append((child.pid, child_born))
+    return list(members.values())
+
+
+def _created(p: psutil.Process) -> Optional[float]:
+    try:
+        return p.create_time()  # remembered by psutil from when the process was seen alive
+    except psutil.Error:
+        return None
+
+
+def session_members(pid: int, known: Sequence[psutil.Process] = (),
+                    born: Optional[float] = None) -> List[psutil.Process]:
     """Live processes that belong to the program's session, wherever they were re-parented.
+
+    ``known`` and ``born`` matter on Windows only: descendants recorded while the program
+    ran, and the program's creation time (see _windows_members).
 
     Zombies are left out: they are dead, cannot be killed, and are collected by whoever
     adopted them (waiting for init to do that would only slow the run down)."""
-    members = []
     if WINDOWS:
-        # No sessions: follow parent links, which Windows keeps even after a parent dies.
-        by_parent = {}
-        for p in psutil.process_iter(["ppid"]):
-            by_parent.setdefault(p.info["ppid"], []).append(p)
-        todo = [pid]
-        while todo:
-            for child in by_parent.get(todo.pop(), []):
-                members.append(child)
-                todo.append(child.pid)
-        return members
+        if born is None:
+            try:
+                born = psutil.Process(pid).create_time()
+            except psutil.Error:
+                pass
+        return _windows_members(pid, known, born)
+    members = []
     for p in psutil.process_iter():
         try:
             if p.pid != pid and os.getsid(p.pid) == pid and not _dead(p):
@@ -130,6 +176,30 @@ def session_members(pid: int) -> List[psutil.Process]:
         except OSError:
             continue
     return members
+
+
+def _wait_recording(proc: subprocess.Popen, timeout: float, known: dict) -> int:
+    """``proc.wait(timeout)``; on Windows, meanwhile record the program's live descendants
+    (psutil.Process objects, which later notice if their pid was reused)."""
+    if not WINDOWS:
+        return proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    try:
+        root = psutil.Process(proc.pid)
+    except psutil.Error:
+        root = None
+    while True:
+        if root is not None:
+            try:
+                for child in root.children(recursive=True):
+                    known.setdefault(child.pid, child)
+            except psutil.Error:
+                root = None
+        try:
+            return proc.wait(timeout=max(0.0, min(0.05, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if time.monotonic() >= deadline:
+                raise
 
 
 def _end_session(pid: int, members: Sequence[psutil.Process]) -> None:
@@ -165,6 +235,12 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
             started = time.monotonic()
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                     stdout=out, stderr=err, cwd=cwd, env=full_env, **flags)
+            known, born = {}, None
+            if WINDOWS:
+                try:
+                    born = psutil.Process(proc.pid).create_time()
+                except psutil.Error:
+                    pass
             try:
                 if stdin is not None:
                     try:
@@ -172,9 +248,9 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
                         proc.stdin.close()
                     except BrokenPipeError:
                         pass
-                returncode = proc.wait(timeout=timeout)
+                returncode = _wait_recording(proc, timeout, known)
             except BaseException as exc:
-                _end_session(proc.pid, session_members(proc.pid))
+                _end_session(proc.pid, session_members(proc.pid, list(known.values()), born))
                 proc.kill()
                 proc.wait()
                 so_far = out_path.read_text("utf-8", "replace"), err_path.read_text("utf-8", "replace")
@@ -187,7 +263,7 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
             duration = time.monotonic() - started
         stdout = out_path.read_text("utf-8", "replace")
         stderr = err_path.read_text("utf-8", "replace")
-    survivors = _survivors(proc.pid)
+    survivors = _survivors(proc.pid, list(known.values()), born)
     if survivors and not keep_survivors:
         _end_session(proc.pid, survivors)
     return ProgramResult(name, start_method, argv, returncode, stdout, stderr, duration,
