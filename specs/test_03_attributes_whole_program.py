@@ -12,7 +12,7 @@ import pytest
 
 @pytest.mark.claim("attr.daemon-ends-with-parent-code")
 def test_a_daemon_is_ended_by_its_parents_exit_handler_while_the_parent_still_lives(
-        start_method, run_program, verdict):
+        start_method, observe_program, verdict):
     """When the main code ends, multiprocessing's exit handler terminates the daemons.
 
     That happens before the handler waits for the other children, so the parent process is
@@ -20,9 +20,7 @@ def test_a_daemon_is_ended_by_its_parents_exit_handler_while_the_parent_still_li
     daemon is gone, sees its parent alive. The daemon's exit code is -SIGTERM. Every start
     method. (attr.daemon-ends-with-parent-code.)
     """
-    result = run_program("daemon_at_exit", start_method, timeout=10)
-    assert result.returncode == 0 and not result.survivors, result.explain()
-    seen = result.observed
+    seen = observe_program("daemon_at_exit", start_method)
     assert seen["daemon_exitcode"] == str(int(-signal.SIGTERM)), seen
     ended_while_parent_lived = (seen["worker_saw_daemon_gone_before_work_finished"] == "True"
                                 and seen["worker_saw_parent_alive"] == "True")
@@ -32,7 +30,7 @@ def test_a_daemon_is_ended_by_its_parents_exit_handler_while_the_parent_still_li
 
 
 @pytest.mark.claim("attr.daemon-ends-with-parent-code")
-def test_a_daemon_outlives_a_parent_killed_outright(start_method, run_program, verdict):
+def test_a_daemon_outlives_a_parent_killed_outright(start_method, observe_program, verdict):
     """A parent killed with SIGKILL never reaches the end of its code: its daemon lives on.
 
     No exit handler runs in a killed process, so nothing terminates the daemon; it notices
@@ -40,8 +38,7 @@ def test_a_daemon_outlives_a_parent_killed_outright(start_method, run_program, v
     (attr.daemon-ends-with-parent-code: what ends a daemon is the parent's code ending,
     not the parent process ending.)
     """
-    result = run_program("killed_parent", start_method, timeout=10)
-    assert result.returncode == 0 and not result.survivors, result.explain()
-    survived = result.observed["daemon_finished_after_parent_died"] == "True"
-    assert survived, result.explain()
+    seen = observe_program("killed_parent", start_method)
+    survived = seen["daemon_finished_after_parent_died"] == "True"
+    assert survived, seen
     verdict.record(survived, observed="the daemon outlived its SIGKILLed parent and finished its work")
