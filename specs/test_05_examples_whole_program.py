@@ -9,7 +9,7 @@ import pytest
 
 @pytest.mark.claim("example.guard-locals-invisible")
 def test_a_name_bound_inside_the_main_guard_is_visible_to_forked_children_only(
-        start_method, run_program, verdict):
+        start_method, observe_program, verdict):
     """Under spawn and forkserver the guard does not run in the child, so its names are absent.
 
     The child imports the main file as ``__mp_main__``, where the guarded block is skipped.
@@ -17,9 +17,7 @@ def test_a_name_bound_inside_the_main_guard_is_visible_to_forked_children_only(
     name bound before start(), and none bound after (the copy does not follow the parent).
     (example.guard-locals-invisible: holds for spawn and forkserver, not for fork.)
     """
-    result = run_program("main_reimport", start_method, timeout=10)
-    assert result.returncode == 0 and not result.survivors, result.explain()
-    seen = result.observed
+    seen = observe_program("main_reimport", start_method)
     before = seen["child_sees_bound_before_start"] == "True"
     after = seen["child_sees_bound_after_start"] == "True"
     assert before == (start_method == "fork"), seen
