@@ -8,31 +8,23 @@ open): the order of events is proven by who could see what, not by timing.
 """
 
 import signal
-import sys
 
 import pytest
 
-WINDOWS = sys.platform == "win32"
+from harness import WINDOWS
 SIGTERM_EXIT = str(int(-signal.SIGTERM))  # terminate() gives -SIGTERM, on Windows too
-
-
-def observed_run(run_program, name, method, **kwargs):
-    result = run_program(name, method, timeout=10, **kwargs)
-    assert result.returncode == 0, result.explain()
-    assert not result.survivors, f"processes outlived the program:\n{result.explain()}"
-    return result.observed
 
 
 @pytest.mark.claim("daemon.non-daemon-outlives-main-code")
 def test_a_non_daemon_child_runs_on_after_the_main_code_and_the_program_waits(
-        start_method, run_program, verdict):
+        start_method, observe_program, verdict):
     """The end of the main code does not end a non-daemon child; the program waits for it.
 
     The worker is alive when the main code ends, finishes afterwards (it saw the main code's
     end marker), and has exit code 0 by the time the interpreter's last exit handler runs:
     the program exited only after it. Every start method. (daemon.non-daemon-outlives-main-code.)
     """
-    seen = observed_run(run_program, "daemon_at_exit", start_method)
+    seen = observe_program("daemon_at_exit", start_method)
     assert seen["worker_alive_when_main_code_ends"] == "True", seen
     outlived = seen["worker_saw_main_code_had_ended"] == "True"
     waited = seen["multiprocessing_exit_handler_had_run"] == "True" and seen["worker_exitcode"] == "0"
@@ -42,7 +34,7 @@ def test_a_non_daemon_child_runs_on_after_the_main_code_and_the_program_waits(
 
 
 @pytest.mark.claim("daemon.ends-after-main-code")
-def test_a_daemon_is_terminated_once_the_main_code_has_ended(start_method, run_program, verdict):
+def test_a_daemon_is_terminated_once_the_main_code_has_ended(start_method, observe_program, verdict):
     """At interpreter exit, multiprocessing terminates every daemon that is still running.
 
     The daemon (which would block for 20 s) is alive when the main code ends and ends with
@@ -50,7 +42,7 @@ def test_a_daemon_is_terminated_once_the_main_code_has_ended(start_method, run_p
     method. The exact order: exit handler -> terminate() the daemons -> join() every child.
     (daemon.ends-after-main-code.)
     """
-    seen = observed_run(run_program, "daemon_at_exit", start_method)
+    seen = observe_program("daemon_at_exit", start_method)
     assert seen["daemon_alive_when_main_code_ends"] == "True", seen
     terminated = seen["daemon_exitcode"] == SIGTERM_EXIT
     before_worker = seen["worker_saw_daemon_gone_before_work_finished"] == "True"
@@ -60,14 +52,14 @@ def test_a_daemon_is_terminated_once_the_main_code_has_ended(start_method, run_p
 
 
 @pytest.mark.claim("daemon.children-assertion")
-def test_a_daemon_may_not_start_a_process_of_its_own(start_method, run_program, verdict):
+def test_a_daemon_may_not_start_a_process_of_its_own(start_method, observe_program, verdict):
     """start() inside a daemon raises AssertionError: daemonic processes are not allowed to have children.
 
     Every start method. It is an ``assert`` statement, so ``python -O`` removes the check
     (``python -O fixtures/daemon_children.py <method>`` shows the daemon starting a child;
     see beyond.optimize-strips-checks). (daemon.children-assertion.)
     """
-    seen = observed_run(run_program, "daemon_children", start_method)
+    seen = observe_program("daemon_children", start_method)
     outcome = (seen["daemon_start_outcome"], seen["daemon_start_detail"])
     assert outcome == ("AssertionError", "daemonic processes are not allowed to have children"), seen
     verdict.compare(predicted="AssertionError", observed=seen["daemon_start_outcome"],
@@ -76,18 +68,21 @@ def test_a_daemon_may_not_start_a_process_of_its_own(start_method, run_program, 
 
 @pytest.mark.claim("daemon.may-never-run")
 def test_a_daemon_started_as_the_main_code_ends_may_be_terminated_before_it_runs(
-        start_method, run_program, verdict):
+        start_method, observe_program, verdict):
     """A daemon started at the very end races the exit handler that terminates it.
 
     The daemon's body only appends a line to a file; the main code starts it and ends.
-    Whichever wins, the daemon is gone when the program exits: terminated (-SIGTERM) or, if
-    its body was quick enough, finished (0). On this machine the body essentially never
-    runs, under every start method (spawn and forkserver must first start an interpreter or
-    re-import the main file), but that is scheduling, not a guarantee. (daemon.may-never-run:
-    "may" is a possibility; the verdict is "holds" when a run shows it, "not assertable" when
-    the daemon happened to run.)
+    Whichever wins, the daemon is gone when the program exits: terminated (-SIGTERM) before
+    its body ran, or finished (0) or terminated just after it. Which one happens is
+    scheduling, and it varies from run to run: by hand on the development machine the body
+    ran in 3 of 6 runs under fork and under forkserver in one series, once in 10 (fork) and
+    never in 10 (forkserver) in another, on a loaded machine; under spawn, which must first
+    start an interpreter, never in 16 runs.
+    The spec asserts only what holds either way. (daemon.may-never-run: "may" is a
+    possibility. The verdict is "holds" when this run shows the body never ran, and "not
+    assertable" when the body happened to run: that run neither shows nor refutes "may".)
     """
-    seen = observed_run(run_program, "daemon_started_last", start_method)
+    seen = observe_program("daemon_started_last", start_method)
     ran = seen["daemon_body_ran"] == "True"
     assert seen["daemon_exitcode"] in (SIGTERM_EXIT, "0"), seen
     if not ran:
@@ -95,7 +90,8 @@ def test_a_daemon_started_as_the_main_code_ends_may_be_terminated_before_it_runs
     if not WINDOWS:
         assert seen["daemon_state_now"] == "gone", seen
     if ran:
-        verdict.not_assertable("this run the daemon's body ran before the exit handler "
-                               "terminated it: a race, which the claim says may go either way")
+        verdict.not_assertable(f"this run the daemon's body ran before the exit handler ended it "
+                               f"(exit code {seen['daemon_exitcode']}): the race went the other way")
     else:
-        verdict.record(True, observed=f"terminated (exit code {seen['daemon_exitcode']}) before its body ran")
+        verdict.record(seen["daemon_exitcode"] == SIGTERM_EXIT,
+                       observed=f"ended (exit code {seen['daemon_exitcode']}) before its body ran")

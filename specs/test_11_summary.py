@@ -6,22 +6,14 @@ multiprocessing's exit handler and looks at both.
 """
 
 import signal
-import sys
 
 import pytest
 
-WINDOWS = sys.platform == "win32"
-
-
-def observed_run(run_program, name, method):
-    result = run_program(name, method, timeout=10)
-    assert result.returncode == 0, result.explain()
-    assert not result.survivors, f"processes outlived the program:\n{result.explain()}"
-    return result.observed
+from harness import WINDOWS
 
 
 @pytest.mark.claim("summary.main-waits-for-children")
-def test_at_exit_the_main_process_waits_for_every_non_daemon_child(start_method, run_program, verdict):
+def test_at_exit_the_main_process_waits_for_every_non_daemon_child(start_method, observe_program, verdict):
     """After the main code, multiprocessing's exit handler join()s every non-daemon child.
 
     The worker was still running when the main code ended and saw its parent alive when it
@@ -29,7 +21,7 @@ def test_at_exit_the_main_process_waits_for_every_non_daemon_child(start_method,
     is gone (collected). Joining is what collects a child: the "resources" of the tutorial
     are its process-table entry and exit status. (summary.main-waits-for-children.)
     """
-    seen = observed_run(run_program, "daemon_at_exit", start_method)
+    seen = observe_program("daemon_at_exit", start_method)
     waited = (seen["multiprocessing_exit_handler_had_run"] == "True"
               and seen["worker_saw_parent_alive"] == "True" and seen["worker_exitcode"] == "0")
     assert waited, seen
@@ -39,7 +31,7 @@ def test_at_exit_the_main_process_waits_for_every_non_daemon_child(start_method,
 
 
 @pytest.mark.claim("summary.main-reaps-daemons")
-def test_at_exit_the_main_process_collects_its_daemons_too(start_method, run_program, verdict):
+def test_at_exit_the_main_process_collects_its_daemons_too(start_method, observe_program, verdict):
     """The exit handler terminates the daemons and then joins them as well: no zombie is left.
 
     The daemon's exit status (-SIGTERM) is known to the parent when the last exit handler
@@ -47,7 +39,7 @@ def test_at_exit_the_main_process_collects_its_daemons_too(start_method, run_pro
     collected it. forkserver: the daemon's OS parent is the fork server, which collected it
     and passed the exit status back to the program. (summary.main-reaps-daemons.)
     """
-    seen = observed_run(run_program, "daemon_at_exit", start_method)
+    seen = observe_program("daemon_at_exit", start_method)
     collected = seen["daemon_exitcode"] == str(int(-signal.SIGTERM))
     if not WINDOWS:
         assert seen["daemon_os_parent"] == ("forkserver" if start_method == "forkserver" else "program"), seen
