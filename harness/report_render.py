@@ -135,8 +135,9 @@ def _summary_items(matrix):
     if s["conflicts"]:
         by_claim = Counter(cid for cid, _ in s["conflicts"])
         items.append(("Claims whose tests disagree", len(by_claim),
-                      "in one configuration, one test of the claim holds and another does not "
-                      "(folded into partly): " + ", ".join(
+                      "in one configuration, the claim's tests measured different verdicts "
+                      "(holds beside does not hold folds into partly; a not-assertable part "
+                      "beside holds leaves holds): " + ", ".join(
                           f"`{cid}` ({n} cell{'s' if n > 1 else ''})" for cid, n in by_claim.items())))
     if matrix.unknown_claims:
         items.append(("Claims not in the catalog (ignored)", len(matrix.unknown_claims),
