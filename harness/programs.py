@@ -41,26 +41,38 @@ class ProgramResult:
     pid: int
     survivors: List[psutil.Process] = field(default_factory=list)
 
-    @property
-    def observed(self) -> Dict[str, str]:
-        """``observed: key=value`` lines as a dict (the last value of a repeated key wins)."""
-        found = {}
+    def _pairs(self):
         for line in self.stdout.splitlines():
             if line.startswith(OBSERVED_PREFIX):
                 key, _, value = line[len(OBSERVED_PREFIX):].partition("=")
-                found[key.strip()] = value.strip()
-        return found
+                yield key.strip(), value.strip()
+
+    @property
+    def observed(self) -> Dict[str, str]:
+        """``observed: key=value`` lines as a dict (the last value of a repeated key wins)."""
+        return dict(self._pairs())
 
     def observations(self, key) -> List[str]:
         """Every value printed for ``key``, in order."""
-        return [v for k, v in (
-            line[len(OBSERVED_PREFIX):].partition("=")[::2]
-            for line in self.stdout.splitlines() if line.startswith(OBSERVED_PREFIX))
-            if k.strip() == key]
+        return [v for k, v in self._pairs() if k == key]
 
     def explain(self) -> str:
         return (f"{' '.join(self.argv)}\n  exit code {self.returncode} after {self.duration:.2f}s"
                 f"\n--- stdout ---\n{self.stdout}--- stderr ---\n{self.stderr}")
+
+
+# Popen arguments that give a program a session (POSIX) or process group (Windows) of its own.
+NEW_SESSION = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if WINDOWS
+               else {"start_new_session": True})
+
+
+def program_env(extra=None) -> dict:
+    """The environment a fixture program runs in: ours, unbuffered UTF-8 output, and not
+    mistaken for an xdist worker."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
+    env.pop("PYTEST_XDIST_WORKER", None)
+    env.update(extra or {})
+    return env
 
 
 def script_path(name: str) -> Path:
@@ -225,16 +237,13 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
         raise ProgramError(f"unknown start method {start_method!r}; choose from {', '.join(START_METHODS)}")
     path = script_path(name)
     argv = [python or sys.executable, *python_args, str(path), start_method, *map(str, args)]
-    full_env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
-    full_env.pop("PYTEST_XDIST_WORKER", None)
-    full_env.update(env or {})
-    flags = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if WINDOWS else {"start_new_session": True}
+    full_env = program_env(env)
     with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp:
         out_path, err_path = Path(tmp, "stdout"), Path(tmp, "stderr")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             started = time.monotonic()
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-                                    stdout=out, stderr=err, cwd=cwd, env=full_env, **flags)
+                                    stdout=out, stderr=err, cwd=cwd, env=full_env, **NEW_SESSION)
             known, born = {}, None
             if WINDOWS:
                 try:

@@ -50,23 +50,19 @@ LINGER_ZERO = struct.pack("HH" if WINDOWS else "ii", 1, 0)
 class ChatServer:
     """One run of fixtures/chat_server.py, with its output read as it comes.
 
-    Started like harness.programs.run_program starts a program (same environment, a
-    session of its own), but not through it: run_program waits for the program to end,
-    and this server must be talked to while it runs.
+    Started with harness.programs' environment and session of its own, but not through
+    run_program: that waits for the program to end, and this server must be talked to
+    while it runs.
     """
 
     def __init__(self, start_method, args, workdir):
         self.start_method = start_method
-        env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
-        env.pop("PYTEST_XDIST_WORKER", None)
-        flags = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if WINDOWS
-                 else {"start_new_session": True})
         self.stderr_path = workdir / "server.stderr"
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, str(SERVER), start_method, "--port", "0", *args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._stderr,
-            cwd=workdir, env=env, **flags)
+            cwd=workdir, env=programs.program_env(), **programs.NEW_SESSION)
         self.lines = []
         self._eof = False
         self._changed = threading.Condition()

@@ -17,24 +17,9 @@ import pytest
 
 from fixtures import beyond, children
 from harness import ROOT, WINDOWS
-from harness.lifecycle import raised, receive, running, wait_for
+from harness.lifecycle import end_all, raised, receive, running, wait_for
 
 FORK_WARNING = "is multi-threaded, use of fork()"
-
-
-def end_all(processes):
-    """Join every started process (bounded); kill any that will not end. For finally blocks.
-    A closed process object has been joined already and is left alone."""
-    for p in processes:
-        try:
-            if p.pid is None:
-                continue
-        except ValueError:  # "process object is closed"
-            continue
-        p.join(10)
-        if p.is_alive():
-            p.kill()
-            p.join(5)
 
 
 def documented_default_start_method(platform=sys.platform, version=sys.version_info):
