@@ -5,7 +5,7 @@ Each spec runs a small real program from ``fixtures/`` (``python fixtures/<name>
 copy of the parent's memory and imports nothing; under spawn (and forkserver) the child is
 a fresh interpreter that imports the main file again, under the name ``__mp_main__``.
 Since 3.13.8 / 3.14.1 forkserver imports the main file once, in the fork server, and its
-children inherit that import (unverified here: 3.13.0 is the newest Python on this machine).
+children inherit that import.
 """
 
 import signal
@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from harness import FORKSERVER_PRELOADS_MAIN, WINDOWS
+from harness import FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, WINDOWS
 
 
 @pytest.mark.claim("create.module-level-runs-twice")
@@ -68,30 +68,48 @@ def test_without_the_main_guard_spawn_fails_once_instead_of_recursing(
     unguarded start() while still bootstrapping, and multiprocessing refuses with
     RuntimeError ("...before the current process has finished its bootstrapping phase").
     The child exits with 1, the work is never done, and only two processes ever ran the file:
-    no endless recursion. The parent's own start() succeeds and it exits 0. From 3.13.8 /
-    3.14.1 forkserver hits the same RuntimeError in the fork server, which preloads the file
-    without catching it: the server dies, so the parent's own start() raises, and two
-    processes (the parent and the server) ran the file (unverified here). (create.main-guard-required: the tutorial says the guard matters on
-    Windows, where it recurses without end; it matters for spawn/forkserver on any OS, and
-    nothing recurses.)
+    no endless recursion. The parent's own start() succeeds and it exits 0.
+
+    forkserver from 3.13.8/3.14.1: the fork server preloads the file and meets the same
+    RuntimeError. Up to 3.14 nothing catches it: the server dies, the parent's own start()
+    raises (the server's socket is closed: EOFError or a ConnectionError), the work is never
+    done and two processes (the parent and the server) ran the file. From 3.15 the server
+    ignores the failed preload and lives on; the child then imports the file itself and fails
+    like a spawn child, so the parent's start() returns, the child exits with 1 and three
+    processes (parent, server, child) ran the file.
+
+    (create.main-guard-required: the tutorial says the guard matters on Windows, where it
+    recurses without end; it matters for spawn/forkserver on any OS, and nothing recurses.)
     """
     result = run_program("no_main_guard", start_method, timeout=10)
     seen = result.observed
     assert not result.survivors, result.explain()
     runs = int(seen.get("processes_that_ran_this_file", "0"))
+    refused = result.stderr.count("bootstrapping phase")
     if start_method == "fork":
         assert result.returncode == 0, result.explain()
         assert (seen["child_exitcode"], seen["work_done"], runs) == ("0", "1", 1), seen
         assert seen["parent_start_error"] == "None", seen
+        assert refused == 0, result.explain()
     elif start_method == "spawn" or not FORKSERVER_PRELOADS_MAIN:
         assert result.returncode == 0, result.explain()
         assert seen["parent_start_error"] == "None", seen
         assert (seen["child_exitcode"], seen["work_done"], runs) == ("1", "0", 2), seen
-        assert "RuntimeError" in result.stderr and "bootstrapping phase" in result.stderr, result.explain()
-    else:  # the fork server preloads the file and dies of it (from the source; not run here)
-        assert seen["parent_start_error"] != "None", seen
-        assert "bootstrapping phase" in result.stderr, result.explain()
-        assert (seen["work_done"], runs) == ("0", 2), seen
+        assert seen["ran_as"] == "__main__,__mp_main__", seen
+        assert "RuntimeError" in result.stderr and refused == 1, result.explain()
+    elif FORKSERVER_SURVIVES_FAILED_PRELOAD:  # 3.15+: the server lives; the child fails alone
+        assert result.returncode == 0, result.explain()
+        assert seen["parent_start_error"] == "None", seen
+        assert (seen["child_exitcode"], seen["work_done"], runs) == ("1", "0", 3), seen
+        assert seen["ran_as"] == "__main__,__mp_main__,__mp_main__", seen
+        assert refused == 1, result.explain()  # the child's traceback; the server's is swallowed
+    else:  # 3.13.8+/3.14.1+: the preload kills the fork server, so the parent's start() fails
+        assert result.returncode == 0, result.explain()
+        error = seen["parent_start_error"].split(":")[0]
+        assert error in ("EOFError", "ConnectionResetError", "BrokenPipeError"), seen
+        assert (seen["child_exitcode"], seen["work_done"], runs) == ("None", "0", 2), seen
+        assert seen["ran_as"] == "__main__,__mp_main__", seen
+        assert refused == 1, result.explain()  # the fork server's traceback
     needs_guard = seen.get("work_done") != "1"
     recursed_without_end = runs > 3
     assert not recursed_without_end, result.explain()

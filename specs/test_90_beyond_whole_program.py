@@ -15,7 +15,7 @@ def test_spawned_children_know_the_main_file_as_mp_main(start_method, observe_pr
     parent; the child's bootstrap makes it for the re-imported file), so the target, pickled
     by the parent as ``__main__.report``, is found in the child in the module named
     ``__mp_main__``. forkserver: the same (from 3.13.8/3.14.1 the import happens once, in
-    the fork server, unverified here). fork: the child keeps the parent's own ``__main__``,
+    the fork server, and also as ``__mp_main__``). fork: the child keeps the parent's own ``__main__``,
     and the target is found there. (beyond.spawn-main-is-mp-main; test_01's
     create.child-reimports-main shows that the file is imported again.)
     """
@@ -26,6 +26,8 @@ def test_spawned_children_know_the_main_file_as_mp_main(start_method, observe_pr
     if start_method == "spawn" or (start_method == "forkserver" and not FORKSERVER_PRELOADS_MAIN):
         # Each child's own import ran the file's top level as __mp_main__: the guard was false.
         assert seen["toplevel_run_as"].split(",")[1:] == ["__mp_main__", "__mp_main__"], seen
+    elif start_method == "forkserver":  # the fork server's one preload ran it as __mp_main__
+        assert seen["toplevel_run_as"] == "__main__,__mp_main__", seen
     named_mp_main = seen["child_main_name"] == seen["child_target_module"] == "__mp_main__"
     verdict.record(named_mp_main == (start_method != "fork"),
                    observed=f"the child's __main__ is named {seen['child_main_name']}, aliased as "
