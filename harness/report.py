@@ -305,6 +305,21 @@ class Matrix:
     def by_version(self, cid):
         return self.differs(cid, lambda c: ((c[0], c[2]), c[1]))
 
+    def changed_by_os(self):
+        """{OS: [claims]} for each OS after the first (Linux when present): the claims with a
+        verdict there that differs from the first OS's at the same Python (minor version)
+        and start method. It tells a reader what moving to that OS changes."""
+        oses = self.oses()
+        changed = OrderedDict((name, []) for name in oses[1:])
+        for cid in self.rows:
+            for (python, method), by_os in self._verdicts_by(cid, lambda c: ((minor(c[1]), c[2]), c[0])).items():
+                reference = by_os.get(oses[0]) if oses else None
+                for name, value in by_os.items():
+                    if name in changed and reference is not None and value != reference \
+                            and cid not in changed[name]:
+                        changed[name].append(cid)
+        return changed
+
     def holds_everywhere(self, cid):
         values = [self.value(cid, c) for c in self.columns]
         found = [v for v in values if v in verdicts.VERDICTS]

@@ -118,6 +118,9 @@ def _summary_items(matrix):
         ("Differ by Python version", len(s["by_version"]),
          _ids(s["by_version"]) if n_py > 1 else "only one Python in these results"),
     ]
+    oses = matrix.oses()
+    for os_name, cids in matrix.changed_by_os().items():
+        items.append((f"Changed on {os_name} (against {oses[0]})", len(cids), _ids(cids) or "nothing"))
     failures = s["failures"]
     grouped = OrderedDict()  # (claim, os, python) -> ([methods], [tests without their parameters])
     for cid, (os_name, python, method), ids in failures:
