@@ -12,7 +12,8 @@ no releases for it: its clean-up path kills instead.
 
 import time
 from contextlib import contextmanager
-from multiprocessing.connection import wait
+
+from fixtures._program import wait_many
 
 WAIT = 10.0  # seconds; generous, since nothing here waits on luck, only on a child's progress
 
@@ -55,14 +56,16 @@ def running_all(processes, *releases, timeout=WAIT):
 
 def join_all(processes, timeout=WAIT):
     """Wait, within one deadline, for every started process to end; return the ones that
-    are still running when it passes (nothing is killed here)."""
+    are still running when it passes (nothing is killed here). Any number of processes:
+    their sentinels are waited on through wait_many (Windows's wait limit, see
+    fixtures/_program.py)."""
     deadline = time.monotonic() + timeout
     pending = {p.sentinel: p for p in processes if p.pid is not None}
     while pending:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
-        for sentinel in wait(list(pending), remaining):
+        for sentinel in wait_many(list(pending), remaining):
             pending.pop(sentinel).join(timeout)
     return [p for p in processes if p.pid is not None and p.is_alive()]
 
@@ -85,6 +88,17 @@ def collect(queue, count, timeout=WAIT, what="reports from the children"):
     except queue_module.Empty:
         raise AssertionError(f"only {len(items)} of {count} {what} within {timeout}s: {items}") from None
     return items
+
+
+def poll_until(predicate, timeout=WAIT, what="a process state"):
+    """Poll ``predicate`` (a cheap look at process states, e.g. through psutil) until it is
+    true; fail the spec when ``timeout`` passes first. Only for states no event announces,
+    such as a child turning into a zombie."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"gave up after {timeout}s waiting for {what}")
+        time.sleep(0.005)  # polling process states, bounded by the deadline
 
 
 def wait_for(event, timeout=WAIT, what="the child to signal"):
