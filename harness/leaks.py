@@ -77,11 +77,18 @@ def describe(procs):
     return "\n".join(lines)
 
 
-def _reap(pid):
-    """Collect a zombie that is our own child; ignore anything else."""
+def reap(proc):
+    """Collect ``proc`` if it is an ended child of ours; leave anything else alone.
+
+    The one way that is right on every OS: psutil's ``wait(timeout=0)``. On POSIX it
+    collects a zombie child (waitpid with WNOHANG, which Windows lacks) and returns at once
+    for anything else; on Windows, where an ended process leaves no zombie, it only asks
+    whether the process has ended. A pid that now names another process is not touched.
+    """
     try:
-        os.waitpid(pid, os.WNOHANG)
-    except (ChildProcessError, OSError):
+        if proc.is_running():
+            proc.wait(timeout=0)
+    except (psutil.Error, OSError):  # still running (TimeoutExpired), gone, not ours
         pass
 
 
@@ -111,7 +118,7 @@ def settle(procs, grace=GRACE):
 
 
 def kill_and_reap(procs):
-    """SIGKILL leaked processes and collect them.
+    """Kill leaked processes (SIGKILL; TerminateProcess on Windows) and collect them.
 
     Children that multiprocessing tracks are collected through their Process object (join),
     so its bookkeeping stays right; any other zombie child of ours is collected directly.
@@ -131,7 +138,7 @@ def kill_and_reap(procs):
     while any(_status(p) not in (None, psutil.STATUS_ZOMBIE) for p in procs) and time.monotonic() < deadline:
         time.sleep(0.02)  # polling process states, bounded by the deadline
     for p in procs:
-        _reap(p.pid)
+        reap(p)
 
 
 def check(before_pids=(), grace=GRACE):

@@ -223,6 +223,22 @@ def _end_session(pid: int, members: Sequence[psutil.Process]) -> None:
     leaks.kill_and_reap(list(members))
 
 
+def _discard(directory: str) -> None:
+    """Remove the directory that held a program's output, if the OS lets us.
+
+    On Windows a file that a live process still holds open cannot be deleted
+    (PermissionError): a survivor handed over to the caller keeps the program's stdout and
+    stderr open. The directory is then left to the system's temporary files, rather than
+    letting the failure replace the program's result or error.
+    """
+    try:
+        for name in os.listdir(directory):
+            os.remove(os.path.join(directory, name))
+        os.rmdir(directory)
+    except OSError:
+        pass
+
+
 def run_program(name: str, start_method: str, *args: str, python: Optional[str] = None,
                 python_args: Sequence[str] = (), timeout: float = 10.0,
                 cwd=None, env: Optional[dict] = None, stdin: Optional[str] = None,
@@ -232,48 +248,56 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
     ``keep_survivors``: leave processes that outlive the program running and hand them to
     the caller in ``result.survivors`` (the caller must end them; the pytest fixture does
     so at teardown). Otherwise survivors are killed and the result still lists them.
+
+    The output files are removed only after survivors have been dealt with, and a failure
+    to remove them never hides what happened (see _discard).
     """
     if start_method not in START_METHODS:
         raise ProgramError(f"unknown start method {start_method!r}; choose from {', '.join(START_METHODS)}")
     path = script_path(name)
     argv = [python or sys.executable, *python_args, str(path), start_method, *map(str, args)]
     full_env = program_env(env)
-    with tempfile.TemporaryDirectory(prefix="mpspec-") as tmp:
+    tmp = tempfile.mkdtemp(prefix="mpspec-")
+    try:
         out_path, err_path = Path(tmp, "stdout"), Path(tmp, "stderr")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             started = time.monotonic()
             proc = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
                                     stdout=out, stderr=err, cwd=cwd, env=full_env, **NEW_SESSION)
-            known, born = {}, None
-            if WINDOWS:
-                try:
-                    born = psutil.Process(proc.pid).create_time()
-                except psutil.Error:
-                    pass
+        known, born = {}, None
+        if WINDOWS:
             try:
-                if stdin is not None:
-                    try:
-                        proc.stdin.write(stdin.encode("utf-8"))
-                        proc.stdin.close()
-                    except BrokenPipeError:
-                        pass
-                returncode = _wait_recording(proc, timeout, known)
-            except BaseException as exc:
+                born = psutil.Process(proc.pid).create_time()
+            except psutil.Error:
+                pass
+        try:
+            if stdin is not None:
+                try:
+                    proc.stdin.write(stdin.encode("utf-8"))
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+            returncode = _wait_recording(proc, timeout, known)
+        except BaseException as exc:
+            try:
                 _end_session(proc.pid, session_members(proc.pid, list(known.values()), born))
+            finally:
                 proc.kill()
                 proc.wait()
-                so_far = out_path.read_text("utf-8", "replace"), err_path.read_text("utf-8", "replace")
-                if isinstance(exc, subprocess.TimeoutExpired):
-                    raise ProgramError(
-                        f"{' '.join(argv)} did not finish within {timeout}s and was killed with "
-                        f"its whole process group\n--- stdout so far ---\n{so_far[0]}"
-                        f"--- stderr so far ---\n{so_far[1]}") from None
-                raise
-            duration = time.monotonic() - started
+            so_far = out_path.read_text("utf-8", "replace"), err_path.read_text("utf-8", "replace")
+            if isinstance(exc, subprocess.TimeoutExpired):
+                raise ProgramError(
+                    f"{' '.join(argv)} did not finish within {timeout}s and was killed with "
+                    f"its whole process group\n--- stdout so far ---\n{so_far[0]}"
+                    f"--- stderr so far ---\n{so_far[1]}") from None
+            raise
+        duration = time.monotonic() - started
         stdout = out_path.read_text("utf-8", "replace")
         stderr = err_path.read_text("utf-8", "replace")
-    survivors = _survivors(proc.pid, list(known.values()), born)
-    if survivors and not keep_survivors:
-        _end_session(proc.pid, survivors)
+        survivors = _survivors(proc.pid, list(known.values()), born)
+        if survivors and not keep_survivors:
+            _end_session(proc.pid, survivors)
+    finally:
+        _discard(tmp)
     return ProgramResult(name, start_method, argv, returncode, stdout, stderr, duration,
                          proc.pid, survivors)
