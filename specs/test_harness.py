@@ -2,14 +2,22 @@
 and the whole-program runner. These are not claims of the tutorial."""
 
 import json
+import multiprocessing
+import os
 import re
+import subprocess
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
-from harness import CATALOG_PATH, ROOT, SPECS_DIR, catalog, leaks, programs, verdicts
-from fixtures import children
+from harness import CATALOG_PATH, ROOT, SPECS_DIR, WINDOWS, catalog, leaks, programs, verdicts
+from harness.lifecycle import join_all, running_all
+from fixtures import _program, children
 
 CHECKLIST = ROOT.parent / "shared" / "claims-checklist.md"
 MARKER = re.compile(r"""mark\.claim\(\s*["']([^"']+)["']""")
@@ -82,6 +90,234 @@ def test_the_leak_guard_finds_kills_and_reports_a_stray_child(ctx):
     assert str(p.pid) in report and not p.is_alive()
 
 
+# ---------------------------------------------------------------- the harness as on Windows
+#
+# The leak guard and the program runner run on Windows too. What Windows lacks is hidden
+# from them in the tests below, so that every OS runs their Windows paths.
+
+# os names that do not exist on Windows -- or, as waitpid, mean another thing there (it
+# takes a process handle, not a pid).
+POSIX_ONLY = frozenset({"WNOHANG", "WNOWAIT", "WUNTRACED", "waitpid", "waitid", "wait", "wait3", "wait4",
+                        "killpg", "getsid", "getpgid", "setsid", "fork"})
+
+
+def _held_open_by(path):
+    """The pid of a live process that has ``path`` open, or None."""
+    target = os.path.realpath(path)
+    for proc in psutil.process_iter():
+        try:
+            if any(os.path.realpath(f.path) == target for f in proc.open_files()):
+                return proc.pid
+        except psutil.Error:
+            continue
+    return None
+
+
+class OsAsOnWindows:
+    """The os module as harness code finds it on Windows.
+
+    ``posix_only``: the POSIX-only names are missing (AttributeError, as there).
+    ``file_locks``: ``os.remove`` refuses a file that a live process holds open, with the
+    PermissionError Windows gives (a file opened without FILE_SHARE_DELETE, as C runtime
+    and Python files are, cannot be deleted while open).
+    """
+
+    def __init__(self, posix_only=True, file_locks=True):
+        self._posix_only, self._file_locks = posix_only, file_locks
+
+    def __getattr__(self, name):
+        if self._posix_only and name in POSIX_ONLY:
+            raise AttributeError(f"module 'os' has no attribute {name!r} (POSIX only, hidden as on Windows)")
+        return getattr(os, name)
+
+    def remove(self, path, *args, **kwargs):
+        holder = self._file_locks and _held_open_by(path)
+        if holder:
+            raise PermissionError(13, f"The process cannot access the file because it is being used by "
+                                      f"another process (pid {holder})", str(path))
+        return os.remove(path, *args, **kwargs)
+
+
+@pytest.fixture
+def as_on_windows(monkeypatch):
+    """The leak guard and the program runner take their Windows paths, with what Windows
+    lacks hidden and its file locking imitated; returns the directory the runner's output
+    files go to."""
+    for module in (leaks, programs):
+        monkeypatch.setattr(module, "os", OsAsOnWindows())
+    monkeypatch.setattr(programs, "WINDOWS", True)
+    return _output_files_in(monkeypatch)
+
+
+def _output_files_in(monkeypatch):
+    """Make the runner's temporary output directories (mpspec-*) land in a fresh directory."""
+    where = Path(tempfile.mkdtemp(prefix="mpspec-test-"))
+    monkeypatch.setattr(tempfile, "tempdir", str(where))
+    return where
+
+
+def test_the_leak_guard_kills_and_collects_without_posix_only_calls(ctx, as_on_windows):
+    """The leak guard with os.WNOHANG, os.waitpid & co. missing, as on Windows: it still
+    kills a stray multiprocessing child and a stray plain child, and collects both -- the
+    plain one is ours and, unwaited, would stay a zombie on POSIX (psutil's wait(timeout=0)
+    collects it: the guard's one way to reap, on every OS)."""
+    with pytest.raises(AttributeError):
+        leaks.os.WNOHANG
+    release = ctx.Event()
+    p = ctx.Process(target=children.wait_for, args=(release,))
+    p.start()
+    plain = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        report = leaks.check(grace=0.1)
+        p.join(5)
+        assert str(p.pid) in report and str(plain.pid) in report, report
+        assert not p.is_alive()
+        assert not psutil.pid_exists(plain.pid), "the plain child was not collected"
+    finally:
+        plain.stdin.close()
+        if plain.poll() is None:
+            plain.kill()
+        plain.wait(5)
+
+
+def test_a_hanging_program_and_its_child_are_ended_the_windows_way(as_on_windows):
+    """The runner's timeout path as on Windows: no session to kill, so the descendants it
+    recorded while the program ran are killed one by one, then the program. The message
+    keeps the program's output, and the output directory is removed once nothing holds its
+    files (Windows cannot delete a file a process still has open)."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with pytest.raises(programs.ProgramError) as info:
+        programs.run_program("_selftest_program", method, "hang-with-child", timeout=2.5)
+    message = str(info.value)
+    assert "did not finish within 2.5s" in message, message
+    child = int(re.search(r"observed: child_pid=(\d+)", message).group(1))
+    try:
+        assert psutil.Process(child).status() == psutil.STATUS_ZOMBIE  # dead; init collects it
+    except psutil.NoSuchProcess:
+        pass
+    assert not list(as_on_windows.glob("mpspec-*")), "the output directory was left behind"
+
+
+def test_a_survivor_holding_the_output_files_does_not_hide_the_result(monkeypatch):
+    """A survivor handed over to the caller still holds the program's stdout and stderr: on
+    Windows their directory cannot be removed then. The runner returns its result anyway,
+    and the directory is left to the system's temporary files."""
+    monkeypatch.setattr(programs, "os", OsAsOnWindows(posix_only=False))
+    where = _output_files_in(monkeypatch)
+    result = programs.run_program("_selftest_program", ORPHAN_METHOD, "orphan", keep_survivors=True)
+    try:
+        assert result.returncode == 0 and result.observed.get("left_a_child") == "True", result.explain()
+        assert len(result.survivors) == 1 and result.survivors[0].is_running()
+        assert list(where.glob("mpspec-*/stdout")), "the held output file was removed"
+    finally:
+        leaks.kill_and_reap(result.survivors)
+
+
+# ---------------------------------------------------------------- waiting on many objects
+
+def test_wait_many_takes_more_objects_than_windows_wait_allows(monkeypatch):
+    """With Windows's limit in force (before 3.13, a wait() on 63 objects or more raises
+    ValueError), wait_many() waits on 100 pipes in batches: it returns exactly the ready
+    ones, in order, wherever they are, and nothing at all once its timeout has passed."""
+    from multiprocessing import connection
+    monkeypatch.setattr(connection, "wait", _program.limited_wait(connection.wait, 63))
+    monkeypatch.setitem(_program._wait_batch, "size", 60)
+    pipes = [multiprocessing.Pipe(duplex=False) for _ in range(100)]
+    readers = [r for r, _ in pipes]
+    try:
+        with pytest.raises(ValueError, match="need at most 63 handles, got a sequence of length 100"):
+            connection.wait(readers, 0)
+        t0 = time.monotonic()
+        assert _program.wait_many(readers, timeout=0.2) == []
+        assert 0.15 <= time.monotonic() - t0 < 2
+        for i in (3, 61, 99):
+            pipes[i][1].send(i)
+        assert _program.wait_many(readers, timeout=0) == [readers[3], readers[61], readers[99]]
+        for i in (3, 61, 99):
+            readers[i].recv()
+        late = threading.Thread(target=pipes[77][1].send, args=(77,))  # in the second batch
+        late.start()
+        assert _program.wait_many(readers, timeout=5) == [readers[77]]
+        late.join(5)
+    finally:
+        for r, w in pipes:
+            r.close()
+            w.close()
+
+
+class _Ended:
+    """What join_all needs of a started process whose child has ended: a ready sentinel
+    (a pipe at end of file), a pid, join() and is_alive()."""
+
+    pid = 1
+
+    def __init__(self):
+        self.sentinel, writer = multiprocessing.Pipe(duplex=False)
+        writer.close()
+
+    def join(self, timeout=None):
+        self.sentinel.close()
+
+    def is_alive(self):
+        return False
+
+
+def test_join_all_waits_on_more_sentinels_than_windows_wait_allows(monkeypatch):
+    """The spec helpers wait through wait_many too: 70 sentinels with the limit in force."""
+    from multiprocessing import connection
+    monkeypatch.setattr(connection, "wait", _program.limited_wait(connection.wait, 63))
+    monkeypatch.setitem(_program._wait_batch, "size", 60)
+    ended = [_Ended() for _ in range(70)]
+    assert join_all(ended, timeout=5) == []
+    assert all(e.sentinel.closed for e in ended), "join_all did not join every process"
+
+
+# ---------------------------------------------------------------- logs several processes write
+
+def test_windows_style_appends_lose_a_line_and_shared_logs_do_not(tmp_path):
+    """Two writers that both look for the end before either writes: the Windows C
+    runtime's append (seek to the end, then write; CPython gh-86772), done by hand in this
+    test, puts both lines at one offset and one is lost. append_shared's places, taken by
+    exclusive creation, survive the same interleaving: the second writer finds the place
+    it counted taken and uses the next one."""
+    shared = tmp_path / "file.log"
+    shared.write_bytes(b"")
+    first, second = open(shared, "r+b"), open(shared, "r+b")
+    with first, second:
+        first.seek(0, os.SEEK_END)
+        second.seek(0, os.SEEK_END)
+        first.write(b"first\n")
+        first.flush()
+        second.write(b"secnd\n")
+    assert shared.read_bytes().splitlines() == [b"secnd"]
+
+    log = str(tmp_path / "shared.log")
+    os.makedirs(log)
+    counted = len(os.listdir(log))  # both writers count before either claims
+    assert _program.claim_place(log, counted, b"first\n") == 0
+    assert _program.claim_place(log, counted, b"second\n") == 1
+    assert _program.read_shared(log) == ["first", "second"]
+
+
+def test_processes_appending_to_a_shared_log_at_once_lose_no_line(ctx, tmp_path):
+    """Four processes released together each add 40 lines: all 160 are there, each
+    writer's in its own order; start_afresh then removes the log."""
+    log = str(tmp_path / "shared.log")
+    writers, count = 4, 40
+    barrier = ctx.Barrier(writers)
+    procs = [ctx.Process(target=children.append_shared_lines, args=(log, f"w{n}", count, barrier))
+             for n in range(writers)]
+    with running_all(procs, barrier):
+        late = join_all(procs)
+    assert late == [] and [p.exitcode for p in procs] == [0] * writers
+    lines = _program.read_shared(log)
+    assert sorted(lines) == sorted(f"w{n} {i}" for n in range(writers) for i in range(count))
+    for n in range(writers):
+        assert [line for line in lines if line.startswith(f"w{n} ")] == [f"w{n} {i}" for i in range(count)]
+    _program.start_afresh(log)
+    assert not os.path.exists(log) and _program.read_shared(log) == []
+
+
 def test_the_program_runner_parses_observations(run_program):
     result = run_program("_selftest_program", "spawn", "ok")
     assert result.returncode == 0, result.explain()
@@ -105,16 +341,19 @@ def test_a_hanging_program_is_killed_and_its_output_so_far_shown():
     assert "observed: about_to_hang=True" in str(info.value)
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="fork does not exist on Windows")
+# A fork orphan where fork exists; spawn on Windows. (A POSIX spawn orphan would keep the
+# program's resource tracker alive too: it holds the tracker's pipe.)
+ORPHAN_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
+
 def test_processes_a_program_leaves_behind_are_reported_and_ended():
-    result = programs.run_program("_selftest_program", "fork", "orphan")
+    result = programs.run_program("_selftest_program", ORPHAN_METHOD, "orphan")
     assert result.observed.get("left_a_child") == "True", result.explain()
     assert len(result.survivors) == 1
     assert not any(p.is_running() and p.status() != "zombie" for p in result.survivors)
 
 
 def test_an_unknown_start_method_on_the_command_line_is_a_usage_error():
-    import subprocess
     done = subprocess.run([sys.executable, "-m", "pytest", "--start-methods", "fork,thread",
                            "--collect-only", "-q", "-p", "no:xdist", str(Path(__file__))],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
