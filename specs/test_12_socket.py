@@ -806,7 +806,7 @@ def test_so_reuseaddr_does_not_let_a_second_socket_bind_a_port_that_is_listening
         assert outcome[True] is None, outcome
     else:
         assert outcome[True] in IN_USE, outcome
-    if sys.platform.startswith("linux"):  # measured here; BSD rules are alike but unverified
+    if sys.platform.startswith("linux"):  # observed on Linux; macOS keeps its own TIME_WAIT rules
         assert _rebinding_a_port_with_lingering_connections() == {False: "EADDRINUSE", True: None}
     verdict.record(outcome[True] is None,
                    observed=f"second bind of a listening port: {outcome[False]} without SO_REUSEADDR, "

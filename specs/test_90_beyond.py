@@ -276,7 +276,7 @@ def test_python_O_strips_the_misuse_checks_that_are_written_as_asserts(start_met
       with TypeError and the object keeps the first run. On POSIX that failure comes before
       any process is made; on Windows spawn creates the process before pickling
       (popen_spawn_win32), so a second child starts there and dies (exit code 1) -- expected
-      from CPython's source, unverified here.
+      from CPython's source; asserted when the spec runs on Windows.
 
     Statement from the catalog (beyond.optimize-strips-checks): holds for every start method.
     """
