@@ -11,6 +11,7 @@ It provides:
 """
 
 import multiprocessing
+import os
 import platform
 from collections import OrderedDict
 
@@ -277,15 +278,43 @@ def render_matrix(outcomes, methods=START_METHODS):
 
 # ---------------------------------------------------------------- the claims report file
 
+def _partial_run(config):
+    """Why this run is not the whole spec (a selection of files or tests, -k, -m, fewer start
+    methods, deselected tests), or None for a full run."""
+    reasons = []
+    testpaths = [str(config.rootpath / p) for p in config.getini("testpaths")]
+    given = [str(config.invocation_params.dir / a) for a in config.args]
+    if sorted(os.path.normpath(a) for a in given) != sorted(os.path.normpath(p) for p in testpaths):
+        reasons.append("a selection of files or tests")
+    for option, label in (("keyword", "-k"), ("markexpr", "-m"), ("deselect", "--deselect"),
+                          ("lf", "--last-failed"), ("--start-methods", "--start-methods"),
+                          ("--claims", "--claims")):
+        if config.getoption(option, default=None):
+            reasons.append(label)
+    if getattr(config, "_mpspec_deselected", 0):
+        reasons.append("deselected tests")
+    return ", ".join(reasons) or None
+
+
 def _claims_report_path(config):
-    """Where this run's results go, or None (see --claims-report)."""
+    """Where this run's results go, or None (see --claims-report). A partial run never writes
+    over a full run's file: by default it goes to reports/partial/."""
     given = config.getoption("--claims-report")
     if given is not None:
         return None if given.strip().lower() in ("", "none") else config.invocation_params.dir / given
     if not config._mpspec_matrix.outcomes:
         return None  # a run of harness tests only: keep the last spec run's results
     from harness import report
-    return config.rootpath / "reports" / report.default_results_name()
+    folder = config.rootpath / "reports"
+    if _partial_run(config):
+        folder = folder / "partial"
+    return folder / report.default_results_name()
+
+
+def pytest_deselected(items):
+    if items:
+        config = items[0].config
+        config._mpspec_deselected = getattr(config, "_mpspec_deselected", 0) + len(items)
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -298,7 +327,8 @@ def pytest_sessionfinish(session, exitstatus):
         return
     from harness import report, report_render
     run = report.run_info(exitstatus=int(exitstatus),
-                          args=[str(a) for a in config.invocation_params.args])
+                          args=[str(a) for a in config.invocation_params.args],
+                          partial=_partial_run(config))
     try:
         report.write_results(path, config._mpspec_matrix.outcomes, run)
         matrix = report.merge([path])

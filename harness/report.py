@@ -244,6 +244,7 @@ class Matrix:
         self.rows = OrderedDict()
         self.runs = []  # (source, run dict)
         self.errors = []  # messages naming unreadable files
+        self.superseded = []  # (file not counted, the file of the same configuration counted)
         self.unknown_claims = OrderedDict()  # claim id not in the catalog -> sources
 
     # -- building
@@ -361,16 +362,40 @@ class Matrix:
         return sorted({c[1] for c in self.columns}, key=version_key)
 
 
+def configuration(run):
+    """What one run stands for in a merge: implementation, OS and Python version."""
+    return (run.get("implementation") or "CPython", run["os"], run["python"])
+
+
 def merge(paths, claims=None):
-    """Merge results files into one Matrix; unreadable files go to ``matrix.errors``."""
+    """Merge results files into one Matrix; unreadable files go to ``matrix.errors``.
+
+    Each configuration (implementation, OS, Python) counts once: of several files for one, a
+    full run wins over a partial one (``run.partial``), then the newest (``run.finished``);
+    the others are listed in ``matrix.superseded`` as (file, the file that replaced it)."""
     matrix = Matrix(claims if claims is not None else catalog.load())
+    candidates = OrderedDict()  # configuration -> [(rank, path, data)]
+    seen = set()
     for path in paths:
+        real = os.path.realpath(str(path))
+        if real in seen:
+            continue  # one file named twice (a directory and a file in it, say)
+        seen.add(real)
         try:
             data = load_results(path)
         except ResultsError as exc:
             matrix.errors.append(str(exc))
             continue
-        matrix.add(data, str(path))
+        run = data["run"]
+        rank = (not run.get("partial"), str(run.get("finished") or ""))
+        candidates.setdefault(configuration(run), []).append((rank, str(path), data))
+    chosen = []
+    for found in candidates.values():
+        best = max(found, key=lambda c: c[0])
+        chosen.append(best)
+        matrix.superseded += [(c[1], best[1]) for c in found if c is not best]
+    for _rank, path, data in chosen:
+        matrix.add(data, path)
     return matrix
 
 
@@ -382,6 +407,10 @@ def summary_lines(matrix):
              f"catalog claims covered; {len(s['holds_everywhere'])} hold everywhere; "
              f"{len(s['by_method'])} differ by start method, {len(s['by_os'])} by OS, "
              f"{len(s['by_version'])} by Python version; {len(s['failures'])} spec failure cell(s)"]
+    lines += [f"read: {source}" + (" (partial run)" if run.get("partial") else "")
+              for source, run in matrix.runs]
+    lines += [f"not counted: {loser} (the same configuration as {winner})"
+              for loser, winner in matrix.superseded]
     lines += [f"error: {e}" for e in matrix.errors]
     return lines
 

@@ -318,6 +318,69 @@ def test_a_spec_run_writes_its_results_file_from_the_xdist_controller(tmp_path):
     assert out.with_suffix(".md").is_file() and out.with_suffix(".html").is_file()
 
 
+def test_a_partial_run_never_writes_over_a_full_runs_results(tmp_path):
+    """A full run writes reports/results-<os>-py<ver>.json; a later -k run of the same suite
+    goes to reports/partial/ under the same name, marked partial, and leaves the full file be."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = specs\n", encoding="utf-8")
+    (tmp_path / "specs").mkdir()
+    cid = next(iter(catalog.load()))
+    (tmp_path / "specs" / "test_two.py").write_text(
+        "import pytest\n"
+        + "".join(f"@pytest.mark.claim({cid!r})\n"
+                  f"def test_{name}(verdict):\n    verdict.record(True, observed={name!r})\n"
+                  for name in ("one", "two")), encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
+
+    def run(*args):
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "harness.plugin",
+                               "-p", "no:cacheprovider", "--no-matrix", *args],
+                              cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+        assert proc.returncode == 0, proc.stdout
+        return proc.stdout
+
+    run()
+    name = report.default_results_name()
+    full = tmp_path / "reports" / name
+    before = full.read_bytes()
+    assert report.load_results(full)["run"]["partial"] is None
+    out = run("-k", "one")
+    partial = tmp_path / "reports" / "partial" / name
+    assert f"claims report: {partial}" in out
+    assert full.read_bytes() == before
+    assert report.load_results(partial)["run"]["partial"] == "-k, deselected tests"
+    run("specs/test_two.py::test_two")
+    assert report.load_results(partial)["run"]["partial"] == "a selection of files or tests"
+    assert full.read_bytes() == before
+
+
+def test_a_merge_counts_each_configuration_once_preferring_full_then_newest_runs(tmp_path, capsys):
+    """Two files of one (OS, Python): a plain run and a tox run, or a full and a partial run."""
+    known = list(catalog.load())
+
+    def write(folder, name, finished, partial=None, verdict=verdicts.HOLDS):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        path = tmp_path / folder / name
+        path.write_text(json.dumps({"format": report.FORMAT, "tests": [
+            result("t.py::x[fork]", known[0], "fork", verdict=verdict)], "run": {
+            "python": "3.11.7", "os": "Linux", "finished": finished, "partial": partial}}), encoding="utf-8")
+        return path
+
+    old = write(".", "results-linux-py3.11.7.json", "2026-01-01T00:00:00+00:00", verdict=verdicts.DOES_NOT_HOLD)
+    new = write("tox", "results-py311.json", "2026-01-02T00:00:00+00:00")
+    part = write("partial", "results-linux-py3.11.7.json", "2026-01-03T00:00:00+00:00", partial="-k")
+    assert report.main(["merge", str(tmp_path), str(new)]) == 0
+    out = capsys.readouterr().out
+    assert "1 result file(s) merged" in out
+    assert f"read: {new}" in out
+    assert f"not counted: {old} (the same configuration as {new})" in out
+    assert f"not counted: {part} (the same configuration as {new})" in out
+    matrix = report.merge([old, part, new])
+    assert [source for source, _ in matrix.runs] == [str(new)]
+    assert matrix.value(known[0], ("Linux", "3.11.7", "fork")) == verdicts.HOLDS
+
+
 # ---------------------------------------------------------------- the CI workflow
 
 REQUIRE_LINT = os.environ.get("MPSPEC_REQUIRE_LINT") == "1"  # set by `tox -e lint`
