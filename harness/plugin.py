@@ -13,6 +13,7 @@ It provides:
 import multiprocessing
 import os
 import platform
+import sys
 from collections import OrderedDict
 
 import pytest
@@ -33,6 +34,9 @@ def pytest_addoption(parser):
                          "its Markdown and HTML matrix beside it (same name, .md and .html); "
                          "default: reports/results-<os>-py<version>.json when claim tests ran; "
                          "'none' writes nothing")
+    group.addoption("--claims", default=None, metavar="IDS",
+                    help="comma-separated claim IDs: run only the tests marked with one of them "
+                         "(the others, tests of the harness included, are deselected)")
 
 
 def _selected_methods(config):
@@ -77,6 +81,23 @@ def pytest_collection_modifyitems(session, config, items):
             "claims": ids, "start_method": method, "verdicts": {}}))
     if problems:
         raise pytest.UsageError("claim markers are wrong:\n  " + "\n  ".join(problems))
+    _deselect_other_claims(config, items, known)
+
+
+def _deselect_other_claims(config, items, known):
+    """--claims=ID,ID: keep only the tests marked with one of these claims."""
+    raw = config.getoption("--claims")
+    if raw is None:
+        return
+    wanted = {c.strip() for c in raw.split(",") if c.strip()}
+    unknown = sorted(wanted - set(known))
+    if unknown or not wanted:
+        raise pytest.UsageError(f"--claims: unknown claim ID(s) {', '.join(unknown) or '(none given)'}; "
+                                "see specs/claims.json")
+    keep = [item for item in items if wanted & set(_claim_ids(item))]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
 
 
 # ---------------------------------------------------------------- fixtures
@@ -86,8 +107,10 @@ def start_method(request):
     """The start method this run of the spec uses."""
     method = request.param
     if method not in multiprocessing.get_all_start_methods():
+        request.node._mpspec_method_skip = sys._getframe().f_lineno
         pytest.skip(f"the {method} start method does not exist on {PLATFORM_NAME}")
     if method not in request.config._mpspec_methods:
+        request.node._mpspec_method_skip = sys._getframe().f_lineno
         pytest.skip(f"{method} not selected with --start-methods")
     return method
 
@@ -175,9 +198,14 @@ def _leak_guard(request):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Keep the call report (for the verdict check), and tell a failure which claim broke."""
+    """Keep the call report (for the verdict check), tell a failure which claim broke, and
+    report every start-method skip at one place, so ``-ra`` names each reason once with a
+    count instead of once per test."""
     outcome = yield
     report = outcome.get_result()
+    line = getattr(item, "_mpspec_method_skip", None)
+    if report.skipped and line and isinstance(report.longrepr, tuple):
+        report.longrepr = (__file__, line, report.longrepr[2])
     if report.when == "call":
         item._mpspec_call_report = report
     if report.failed:
