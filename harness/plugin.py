@@ -94,9 +94,11 @@ def _deselect_other_claims(config, items, known):
     if unknown or not wanted:
         raise pytest.UsageError(f"--claims: unknown claim ID(s) {', '.join(unknown) or '(none given)'}; "
                                 "see specs/claims.json")
-    keep = [item for item in items if wanted & set(_claim_ids(item))]
-    if len(keep) < len(items):
-        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+    keep, drop = [], []
+    for item in items:
+        (keep if wanted & set(_claim_ids(item)) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
 
