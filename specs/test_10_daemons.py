@@ -74,10 +74,7 @@ def test_a_daemon_started_as_the_main_code_ends_may_be_terminated_before_it_runs
     The daemon's body only appends a line to a file; the main code starts it and ends.
     Whichever wins, the daemon is gone when the program exits: terminated (-SIGTERM) before
     its body ran, or finished (0) or terminated just after it. Which one happens is
-    scheduling, and it varies from run to run: by hand on the development machine the body
-    ran in 3 of 6 runs under fork and under forkserver in one series, once in 10 (fork) and
-    never in 10 (forkserver) in another, on a loaded machine; under spawn, which must first
-    start an interpreter, never in 16 runs.
+    scheduling, and it varies from run to run and between start methods.
     The spec asserts only what holds either way. (daemon.may-never-run: "may" is a
     possibility. The verdict is "holds" when this run shows the body never ran, and "not
     assertable" when the body happened to run: that run neither shows nor refutes "may".)
