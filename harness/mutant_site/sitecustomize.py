@@ -1,0 +1,49 @@
+"""Start-up hook of the mutation check (``python -m harness.mutants``).
+
+The runner puts this folder first on PYTHONPATH, so every interpreter of a mutant's run --
+the pytest process, spawn and forkserver children, the fork server, fixture programs --
+imports this module at start-up. With MPSPEC_MUTANT set it activates that mutant (see
+mpspec_mutants.py beside this file); without it, it does nothing. Fork children need no
+start-up: they inherit the patched modules with the rest of their parent's memory.
+
+Afterwards it runs the ``sitecustomize`` this one hides (a distribution's, say), if any.
+"""
+
+import os
+import sys
+
+
+def _activate():
+    try:
+        import mpspec_mutants
+    except Exception as exc:  # noqa: BLE001 -- reported, and the run is counted as broken
+        sys.stderr.write(f"mpspec mutants: cannot load the catalog: {exc!r}\n")
+        log = os.environ.get("MPSPEC_MUTANT_LOG")
+        if log:
+            with open(log, "a", encoding="utf-8") as f:
+                f.write(f"broken {os.getpid()} - cannot load the catalog: {exc!r}\n")
+        return
+    mpspec_mutants.activate()
+
+
+def _run_the_hidden_sitecustomize():
+    """Import the next ``sitecustomize`` on sys.path after this folder, as site.py would have."""
+    import importlib.machinery
+    import importlib.util
+    here = os.path.dirname(os.path.abspath(__file__))
+    rest = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    ours = sys.modules.get("sitecustomize")
+    sys.modules["sitecustomize"] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules["sitecustomize"] = ours
+
+
+if os.environ.get("MPSPEC_MUTANT"):
+    _activate()
+_run_the_hidden_sitecustomize()
