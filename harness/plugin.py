@@ -14,7 +14,9 @@ import multiprocessing
 import os
 import platform
 import sys
+import tempfile
 from collections import OrderedDict
+from pathlib import Path
 
 import pytest
 
@@ -151,13 +153,16 @@ def verdict(request):
 def run_program(tmp_path):
     """Run a fixture program: ``run_program("name", method, *args, timeout=...)``.
 
-    The program runs in ``tmp_path`` (its files land there). Processes it leaves behind
-    and hands over (``keep_survivors=True``) are ended when the test ends.
+    The program runs in ``tmp_path``, and its logs go to a fresh directory there
+    (``result.logs``, see harness.programs.run_program). Processes it leaves behind and
+    hands over (``keep_survivors=True``) are ended when the test ends.
     """
     handed_over = []
 
     def run(name, start_method, *args, **kwargs):
         kwargs.setdefault("cwd", tmp_path)
+        if kwargs.get("hand_logs", True):
+            kwargs.setdefault("logs", Path(tempfile.mkdtemp(prefix=f"logs-{name}-", dir=tmp_path)))
         try:
             result = programs.run_program(name, start_method, *args, **kwargs)
         except programs.ProgramError as exc:

@@ -6,7 +6,8 @@ observation, ``observed: key=value``, which the runner parses into ``result.obse
 Output goes to files, not pipes, so a grandchild that inherits stdout can never make the
 runner hang. The program gets a session (process group) of its own; when it is done, every
 process still in that session is reported as a survivor and, unless the spec takes charge
-of them, killed.
+of them, killed. Its logs go to the directory the runner hands it in MPSPEC_LOGS (see
+fixtures/_program.py's log_dir and ``logs`` below), never to the working directory.
 """
 
 import os
@@ -20,6 +21,7 @@ from typing import Dict, List, Optional, Sequence
 
 import psutil
 
+from fixtures import _program
 from harness import FIXTURES_DIR, START_METHODS, WINDOWS, leaks
 
 OBSERVED_PREFIX = "observed: "
@@ -40,6 +42,7 @@ class ProgramResult:
     duration: float
     pid: int
     survivors: List[psutil.Process] = field(default_factory=list)
+    logs: Optional[Path] = None  # the run's log directory, while the caller's to keep (see run_program)
 
     def _pairs(self):
         for line in self.stdout.splitlines():
@@ -67,10 +70,12 @@ NEW_SESSION = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if WINDOWS
 
 
 def program_env(extra=None) -> dict:
-    """The environment a fixture program runs in: ours, unbuffered UTF-8 output, and not
-    mistaken for an xdist worker."""
+    """The environment a fixture program runs in: ours, unbuffered UTF-8 output, not
+    mistaken for an xdist worker, and the original process of a run of its own (no log
+    directory chosen for it: see fixtures/_program.py's log_dir)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
-    env.pop("PYTEST_XDIST_WORKER", None)
+    for name in ("PYTEST_XDIST_WORKER", _program.LOGS_ENV, _program.LOGS_OWNER_ENV):
+        env.pop(name, None)
     env.update(extra or {})
     return env
 
@@ -224,7 +229,7 @@ def _end_session(pid: int, members: Sequence[psutil.Process]) -> None:
 
 
 def _discard(directory: str) -> None:
-    """Remove the directory that held a program's output, if the OS lets us.
+    """Remove the directory that held a program's output (and its logs), if the OS lets us.
 
     On Windows a file that a live process still holds open cannot be deleted
     (PermissionError): a survivor handed over to the caller keeps the program's stdout and
@@ -232,8 +237,11 @@ def _discard(directory: str) -> None:
     letting the failure replace the program's result or error.
     """
     try:
-        for name in os.listdir(directory):
-            os.remove(os.path.join(directory, name))
+        for folder, subfolders, files in os.walk(directory, topdown=False):
+            for name in files:
+                os.remove(os.path.join(folder, name))
+            for name in subfolders:
+                os.rmdir(os.path.join(folder, name))
         os.rmdir(directory)
     except OSError:
         pass
@@ -242,8 +250,14 @@ def _discard(directory: str) -> None:
 def run_program(name: str, start_method: str, *args: str, python: Optional[str] = None,
                 python_args: Sequence[str] = (), timeout: float = 10.0,
                 cwd=None, env: Optional[dict] = None, stdin: Optional[str] = None,
-                keep_survivors: bool = False) -> ProgramResult:
+                keep_survivors: bool = False, logs: Optional[Path] = None,
+                hand_logs: bool = True) -> ProgramResult:
     """Run ``fixtures/<name>.py <start_method> *args`` and return what it did.
+
+    ``logs``: the log directory handed to the program (MPSPEC_LOGS), made if missing and
+    left to the caller (``result.logs``); by default one inside the runner's own temporary
+    directory, removed with it. ``hand_logs=False`` hands none, as when a person runs the
+    program: it then makes its own and removes it at exit.
 
     ``keep_survivors``: leave processes that outlive the program running and hand them to
     the caller in ``result.survivors`` (the caller must end them; the pytest fixture does
@@ -256,8 +270,10 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
         raise ProgramError(f"unknown start method {start_method!r}; choose from {', '.join(START_METHODS)}")
     path = script_path(name)
     argv = [python or sys.executable, *python_args, str(path), start_method, *map(str, args)]
-    full_env = program_env(env)
     tmp = tempfile.mkdtemp(prefix="mpspec-")
+    kept = Path(logs) if logs is not None and hand_logs else None
+    handed = {_program.LOGS_ENV: str(kept or Path(tmp, "logs"))} if hand_logs else {}
+    full_env = program_env({**handed, **(env or {})})
     try:
         out_path, err_path = Path(tmp, "stdout"), Path(tmp, "stderr")
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
@@ -300,4 +316,4 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
     finally:
         _discard(tmp)
     return ProgramResult(name, start_method, argv, returncode, stdout, stderr, duration,
-                         proc.pid, survivors)
+                         proc.pid, survivors, kept)
