@@ -21,6 +21,7 @@ import json
 import multiprocessing
 import os
 import re
+import shlex
 import signal
 import socket
 import struct
@@ -32,8 +33,8 @@ import time
 import psutil
 import pytest
 
-from fixtures import _program, chat_children
-from harness import FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, WINDOWS, leaks, programs
+from fixtures import _program, chat_children, chat_client
+from harness import FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, ROOT, WINDOWS, leaks, programs
 
 HOST = "127.0.0.1"
 WAIT = 10.0  # seconds: the bound of every wait here; nothing waits on luck, only on progress
@@ -705,10 +706,16 @@ def test_the_tutorials_loop_leaves_ended_children_as_zombies_until_the_next_star
 
 # ---------------------------------------------------------------- socket.empty-input-not-sent
 
-def run_client(port, text):
-    env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
-    return subprocess.run([sys.executable, str(CLIENT), "--port", str(port)], input=text.encode("utf-8"),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT, env=env)
+def run_client(port, text, *args):
+    """Run fixtures/chat_client.py with ``text`` (str or bytes) as its standard input; the
+    result has its run time in seconds as ``duration``."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, str(CLIENT), "--port", str(port), *args], input=data,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT,
+                            env=programs.program_env())
+    result.duration = time.monotonic() - started
+    return result
 
 
 @pytest.mark.claim("socket.empty-input-not-sent")
@@ -932,3 +939,313 @@ def test_a_child_serving_a_connection_has_no_console_to_read(ctx, verdict):
     verdict.record(report["error"] is not None,
                    observed=f"input() raised {report['error']}: {report['message']}; "
                             f"sys.stdin is os.devnull: {report['stdin_is_devnull']}")
+
+
+# ---------------------------------------------------------------- the console client: every way it ends
+
+def lines_of(result):
+    return result.stdout.decode("utf-8", "replace").splitlines()
+
+
+def client_explain(result):
+    return (f"exit code {result.returncode} after {result.duration:.2f}s\n--- stdout ---\n"
+            f"{result.stdout.decode('utf-8', 'replace')}--- stderr ---\n{result.stderr.decode('utf-8', 'replace')}")
+
+
+class StandInServer:
+    """A stand-in for the chat server, in a thread: it accepts one connection on 127.0.0.1,
+    reads one message of ``size`` bytes, then ``then``: "close" the connection before
+    answering, "reset" it, stay "silent" until the client leaves, or "shout" back and go
+    on shouting until the client closes. ``done()`` waits for it (bounded) and returns every
+    byte it was sent."""
+
+    def __init__(self, then, size):
+        self.then, self.size = then, size
+        self.listener = socket.create_server((HOST, 0))
+        self.port = self.listener.getsockname()[1]
+        self.received = b""
+        self.errors = []
+        self.thread = threading.Thread(target=self._serve, name=f"stand-in server ({then})", daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        try:
+            self.listener.settimeout(WAIT)
+            conn, _ = self.listener.accept()
+            conn.settimeout(WAIT)
+            with conn:
+                while len(self.received) < self.size:
+                    part = conn.recv(self.size - len(self.received))
+                    if not part:
+                        return
+                    self.received += part
+                if self.then == "reset":
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, LINGER_ZERO)
+                elif self.then == "shout":
+                    conn.sendall(self.received.upper())
+                if self.then in ("silent", "shout"):
+                    while True:  # until the client closes or goes away (bounded by the timeout)
+                        part = conn.recv(65536)
+                        if not part:
+                            break
+                        self.received += part
+                        conn.sendall(part.upper())
+        except OSError as exc:
+            self.errors.append(exc)
+        finally:
+            self.listener.close()
+
+    def done(self):
+        self.thread.join(WAIT)
+        assert not self.thread.is_alive(), "the stand-in server did not finish"
+        assert not self.errors, self.errors
+        return self.received
+
+
+@pytest.mark.claim("socket.close-ends-session")
+def test_against_the_tutorials_loop_the_clients_end_of_input_ends_its_session_but_not_its_connection(
+        start_method, chat_server, verdict):
+    """The tutorial's loop keeps its copy of each accepted socket, so a client never sees it close.
+
+    With ``--naive`` the server's parent keeps every accepted socket open. At the end of its
+    input the client shuts down its sending side: the serving process's recv returns b"" and
+    it ends, closing its copy, yet the connection stays open through the parent's. The
+    client waits ``--close-wait`` seconds (0.5 here) for the server's close, then says the
+    server kept the connection open, in one line, and exits 6: neither a hang nor a traceback.
+    (socket.close-ends-session: the session ends; the connection is what the parent keeps.)
+    """
+    server = chat_server(start_method, "--naive")
+    result = run_client(server.port, "hello\n", "--close-wait", "0.5")
+    assert result.returncode == 6, client_explain(result)
+    assert lines_of(result) == [
+        "HELLO", "observed: sent=1 skipped=0 closed=kept-open -- the server kept the connection open "
+                 "0.5 s after this client closed its side (chat_server.py --naive keeps a copy of it)"], \
+        client_explain(result)
+    assert result.stderr == b"", client_explain(result)
+    assert 0.5 <= result.duration < WAIT / 2, client_explain(result)
+    closed = server.wait_for_event("session", "the client's session to end", session="closed")
+    assert (closed["reason"], closed["bytes"]) == ("eof", "5"), closed
+    verdict.record(closed["reason"] == "eof",
+                   observed="the serving process's recv returned b'' and it ended; the client saw no close "
+                            "within 0.5 s (the parent kept its copy) and exited 6")
+
+
+@pytest.mark.claim("socket.process-per-connection")
+def test_a_client_of_a_server_that_has_stopped_says_it_was_refused_and_exits_3(start_method, chat_server, verdict):
+    """Once the server has stopped, nothing listens on its port: a client says so in one line.
+
+    A first client is served (by a process of its own) and ends cleanly. The server is then
+    stopped (SIGTERM; killed outright on Windows, where nothing delivers SIGTERM), and its
+    port is held by a socket that is bound but not listening, so no other program can take
+    it meanwhile. A second client is refused: it prints ``closed=refused -- nothing listens on
+    127.0.0.1:PORT``, nothing on stderr, and exits 3. (socket.process-per-connection: the
+    first client was served by its own process; every start method.)
+    """
+    server = chat_server(start_method)
+    first = run_client(server.port, "hi\n")
+    assert (first.returncode, lines_of(first)) == (0, ["HI", "observed: sent=1 skipped=0 closed=clean"]), \
+        client_explain(first)
+    served_by = int(server.wait_for_event("session", "the first session to end", session="closed")["pid"])
+    if WINDOWS:
+        server.proc.kill()
+        server.proc.wait(WAIT)
+    else:
+        assert server.stop(signal.SIGTERM) == 0, server.explain()
+    with socket.socket() as hold:
+        if not WINDOWS:
+            hold.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # never lets a listening port be bound
+        hold.bind((HOST, server.port))
+        second = run_client(server.port, "hi\n")
+    assert second.returncode == 3, client_explain(second)
+    assert lines_of(second) == [f"observed: sent=0 skipped=0 closed=refused -- nothing listens on "
+                                f"{HOST}:{server.port}"], client_explain(second)
+    assert second.stderr == b"", client_explain(second)
+    verdict.record(served_by != server.pid,
+                   observed=f"the first client was served by process {served_by} (the server: {server.pid}); "
+                            "after the server stopped the next one was refused (exit 3)")
+
+
+@pytest.mark.claim("socket.empty-input-not-sent")
+@pytest.mark.parametrize("then, code, ending", [
+    ("close", 4, "closed=by-server -- the server closed the connection after 0 of 5 bytes of a reply"),
+    ("reset", 4, "closed=reset -- the server reset the connection ("),
+    ("silent", 5, "closed=timeout -- no reply from the server within 0.5 s"),
+])
+def test_a_server_that_closes_resets_or_stays_silent_ends_the_client_with_one_line(then, code, ending, verdict):
+    """However the server fails it, the client ends at once, with one line and its exit code.
+
+    A stand-in server reads the client's one message and then closes the connection without
+    answering (exit 4, ``closed=by-server``), resets it (exit 4, ``closed=reset``, naming the
+    exception), or stays silent past the client's ``--timeout`` of 0.5 s (exit 5,
+    ``closed=timeout``). No traceback: stderr stays empty. The blank line before the message
+    was skipped, and the stand-in received exactly the 5 bytes of ``hello``.
+    (socket.empty-input-not-sent: the blank line never reached the server.)
+    """
+    stand_in = StandInServer(then, size=5)
+    result = run_client(stand_in.port, "\n   \nhello\nnever sent\n", "--timeout", "0.5")
+    received = stand_in.done()
+    out = lines_of(result)
+    assert result.returncode == code, client_explain(result)
+    assert len(out) == 1 and out[0].startswith(f"observed: sent=1 skipped=2 {ending}"), client_explain(result)
+    if then == "reset":
+        assert out[0].rsplit("(", 1)[1] in ("ConnectionResetError)", "ConnectionAbortedError)"), out
+    assert result.stderr == b"", client_explain(result)
+    assert result.duration < WAIT / 2, client_explain(result)
+    assert received == b"hello", received
+    verdict.compare(predicted=0, observed=len(received) - len(b"hello"),
+                    what="bytes of the blank lines that reached the server")
+
+
+@pytest.mark.claim("socket.empty-input-not-sent")
+@pytest.mark.skipif(WINDOWS, reason="Windows has no SIGINT to send to one process: a Ctrl-C console event "
+                    "reaches every process attached to the console")
+def test_ctrl_c_ends_the_client_with_one_line_and_exit_code_130(verdict):
+    """Ctrl-C (SIGINT) while the client waits for input ends it with one line, exit 130.
+
+    The client is fed a blank line and ``hi`` through a pipe that stays open, so after the
+    reply it waits for more input; SIGINT then ends it: ``closed=interrupted -- Ctrl-C``, no
+    traceback. (socket.empty-input-not-sent: the blank line was skipped, and the stand-in
+    server received only ``hi``.)
+    """
+    import select
+    stand_in = StandInServer("shout", size=2)
+    client = subprocess.Popen([sys.executable, str(CLIENT), "--port", str(stand_in.port)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              env=programs.program_env())
+    try:
+        client.stdin.write(b"\nhi\n")
+        client.stdin.flush()
+        ready, _, _ = select.select([client.stdout], [], [], WAIT)
+        assert ready, "no reply from the client"
+        assert client.stdout.readline() == b"HI\n"
+        client.send_signal(signal.SIGINT)
+        code = client.wait(WAIT)
+        rest, err = client.stdout.read(), client.stderr.read()
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.wait(WAIT)
+        for stream in (client.stdin, client.stdout, client.stderr):
+            stream.close()
+    received = stand_in.done()
+    assert (code, rest, err) == (130, b"observed: sent=1 skipped=1 closed=interrupted -- Ctrl-C\n", b""), \
+        (code, rest, err)
+    assert received == b"hi", received
+    verdict.compare(predicted=0, observed=len(received) - len(b"hi"),
+                    what="bytes of the blank line that reached the server")
+
+
+@pytest.mark.claim("socket.many-clients")
+def test_the_client_passes_a_100_kb_line_and_bytes_that_are_not_utf8_through_in_full(start_method, chat_server, verdict):
+    """The console client sends any line whole and prints the reply as the bytes it is.
+
+    Its input: a line of 100 000 letters, one with bytes that are not UTF-8 (\\xff \\xfe
+    \\xe9), and ``héllo``. Each reply comes back whole, with only the ASCII letters
+    upper-cased (``héllo`` becomes ``HéLLO``, as bytes.upper() does), every other byte as it
+    was sent; the serving process counted every byte, and the client ends cleanly (exit 0).
+    (socket.many-clients: the server holds under such input; every start method.)
+    """
+    server = chat_server(start_method)
+    long_line, odd = b"abcde" * 20_000, b"\xff\xfe caf\xe9"
+    result = run_client(server.port, b"%s\n%s\nh\xc3\xa9llo\n" % (long_line, odd))
+    assert result.returncode == 0, client_explain(result)[-2000:]
+    expected = (long_line.upper() + b"\n\xff\xfe CAF\xe9\nH\xc3\xa9LLO\n"
+                + b"observed: sent=3 skipped=0 closed=clean\n")
+    assert result.stdout == expected, client_explain(result)[-2000:]
+    closed = server.wait_for_event("session", "the client's session to end", session="closed")
+    total = len(long_line) + len(odd) + len(b"h\xc3\xa9llo")
+    assert (closed["reason"], closed["bytes"]) == ("eof", str(total)), closed
+    verdict.record(result.stdout == expected,
+                   observed=f"a {len(long_line)}-byte line, non-UTF-8 bytes and 'héllo' sent through the client "
+                            f"and answered in full ({total} bytes)")
+
+
+# ---------------------------------------------------------------- the README's session, as printed
+
+README_SECTION = "Try the chat server by hand (tutorial section 12)"
+NUMBERS = re.compile(r"(pid[ =]|127\.0\.0\.1:|port=|reaped=)\d+")  # what differs from run to run
+
+
+def masked(line):
+    return NUMBERS.sub(r"\1N", line.rstrip())
+
+
+def readme_section(title):
+    """The text of a README section and its ```sh blocks, each as a list of lines."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    body = text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return body, [block.splitlines() for block in re.findall(r"```sh\n(.*?)```", body, re.S)]
+
+
+def run_in_a_terminal(argv, typed, timeout=WAIT):
+    """Run ``argv`` with a pseudo-terminal as its stdin, stdout and stderr; at each ``>>: ``
+    prompt type the next of ``typed`` and Enter (an empty one: Ctrl-D). Return the exit code
+    and everything the terminal showed, its line ends made ``\\n``."""
+    import pty
+    import select
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(argv, stdin=terminal, stdout=terminal, stderr=terminal, cwd=ROOT,
+                            env=programs.program_env(), start_new_session=True)
+    os.close(terminal)
+    shown, pending, deadline = b"", list(typed), time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if pending and shown.count(b">>: ") == len(typed) - len(pending) + 1:
+                text = pending.pop(0)
+                os.write(controller, text.encode("utf-8") + b"\n" if text else b"\x04")
+            ready, _, _ = select.select([controller], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                break
+            try:
+                data = os.read(controller, 65536)
+            except OSError:  # EIO (Linux): the program has ended and closed the terminal
+                break
+            if not data:
+                break
+            shown += data
+        code = proc.wait(max(0.1, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(WAIT)
+        os.close(controller)
+    return code, shown.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+@pytest.mark.claim("socket.process-per-connection")
+@pytest.mark.skipif(WINDOWS, reason="the client's terminal is a pseudo-terminal (pty), which Windows lacks")
+def test_the_readme_session_is_what_the_server_and_a_client_at_a_terminal_print(chat_server, verdict):
+    """The README's "Try the chat server by hand" shows what the programs really print.
+
+    Its commands are run as written (the server under spawn, with ``--verbose``; the client at
+    a terminal, a pseudo-terminal here, typing what the README shows and Ctrl-D at the last
+    prompt): the server's start-up lines, the client's whole terminal, and the server's log
+    of the session are the README's, line for line, pids and ports aside. Ctrl-D at a
+    terminal leaves the client's last line on a line of its own. The table of endings
+    names the client's own exit codes and bounds. (socket.process-per-connection: the
+    session is served by a process other than the server.)
+    """
+    body, (server_block, client_block, log_block) = readme_section(README_SECTION)
+    command = shlex.split(server_block[0])
+    assert command[:5] == ["python", "fixtures/chat_server.py", "spawn", "--port", "0"], command
+    server = chat_server("spawn", *command[5:])
+    startup = [line[len("# "):] for line in server_block[1:]]
+    assert [masked(line) for line in server.lines[:len(startup)]] == [masked(line) for line in startup]
+
+    command = shlex.split(client_block[0])
+    assert command[:3] == ["python", "fixtures/chat_client.py", "--port"], command
+    typed = [line[len(">>:"):].strip() for line in client_block[1:] if line.startswith(">>:")]
+    code, shown = run_in_a_terminal([sys.executable, command[1], "--port", str(server.port)], typed)
+    assert code == 0, shown
+    assert [masked(line) for line in shown.splitlines()] == [masked(line) for line in client_block[1:]], shown
+
+    reaped = server.wait_for_event("reaped", "the session's process to be collected")
+    logged = server.lines[len(startup):]
+    assert [masked(line) for line in logged] == [masked(line[len("# "):]) for line in log_block], server.explain()
+
+    endings = dict(re.findall(r"^\|[^|\n]*\| `([a-z-]+)` \| (\d+) \|$", body, re.M))
+    assert endings == {how: str(code) for how, code in chat_client.EXIT.items() if how != "error"}, endings
+    assert f"`--timeout` seconds (default {chat_client.TIMEOUT:g})" in body, body
+    assert f"`--close-wait` seconds (default {chat_client.CLOSE_WAIT:g})" in body, body
+    verdict.record(int(reaped["reaped"]) != server.pid,
+                   observed=f"the README's session, served by process {reaped['reaped']} (server {server.pid})")
