@@ -214,19 +214,34 @@ def run_env(mutant, token, log, results=None):
 
 
 def read_log(path):
-    """(pids that applied the mutant, reasons it broke) from a run's log."""
-    applied, broken = set(), []
+    """(the processes that applied the mutant: {pid: command line}, why it broke) from a run's log."""
+    applied, broken = {}, []
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         lines = []
     for line in lines:
-        kind, pid, _name, detail = (line.split(" ", 3) + ["", "", ""])[:4]
+        kind, pid, _name, detail, argv = (line.split("\t") + [""] * 5)[:5]
         if kind == "applied":
-            applied.add(pid)
+            applied[pid] = argv
         elif kind == "broken":
             broken.append(f"pid {pid}: {detail}")
     return applied, broken
+
+
+def kinds(applied):
+    """How many processes of each kind applied the mutant (fork children inherit it instead)."""
+    counts = {}
+    for argv in applied.values():
+        kind = ("fork server" if "multiprocessing.forkserver import main" in argv
+                else "resource tracker" if "resource_tracker import main" in argv
+                else "spawned child" if "--multiprocessing-fork" in argv
+                else "xdist worker" if "execnet" in argv or "sys.stdin.readline" in argv
+                else "pytest" if "pytest" in argv
+                else "fixture program" if "/fixtures/" in argv or "\\fixtures\\" in argv
+                else "other")
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
 
 
 def tail(path, lines=25):
@@ -279,7 +294,7 @@ class Check:
 
     def run(self, m, baseline_failures):
         result = {"name": m.name, "claims": list(m.claims), "does": m.doc, "status": None,
-                  "first_failure": None, "detail": None, "tests": None, "processes": 0,
+                  "first_failure": None, "detail": None, "tests": None, "processes": {},
                   "seconds": 0.0, "probe": None}
         why_not = m.applies()
         if why_not:
@@ -313,7 +328,7 @@ class Check:
         applied, broken = read_log(log)
         tests = (data or {}).get("tests", [])
         failed = [t for t in tests if t["outcome"] == "failed"]
-        result.update(processes=len(applied), seconds=time.monotonic() - started,
+        result.update(processes=kinds(applied), seconds=time.monotonic() - started,
                       tests={"ran": len(tests), "failed": len(failed),
                              "passed": sum(t["outcome"] == "passed" for t in tests),
                              "skipped": sum(t["outcome"] == "skipped" for t in tests)})
@@ -352,7 +367,7 @@ def run_baseline(check, claims, jobs):
         if t["outcome"] == "failed":
             for cid in t["claims"]:
                 failures.setdefault(cid, []).append(t["nodeid"])
-    return {"seconds": round(seconds, 1), "tests": len(data["tests"]),
+    return {"seconds": round(seconds, 1), "tests": len(data["tests"]), "processes": kinds(applied),
             "failed": sorted({n for names in failures.values() for n in names}), "failures": failures}
 
 
@@ -434,6 +449,10 @@ def _cell(text):
     return text.replace("|", "\\|").replace("\n", " ")[:300]
 
 
+def _interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m harness.mutants", description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these mutants")
@@ -445,8 +464,6 @@ def main(argv=None):
                         help="where the JSON report goes (default reports/mutants.json)")
     parser.add_argument("--markdown", default=str(ROOT / "reports" / "mutants.md"), metavar="PATH",
                         help="where the Markdown report goes (default reports/mutants.md)")
-    parser.add_argument("--python", default=sys.executable, help="the Python whose multiprocessing is mutated "
-                                                                  "(default: this one)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the run without a mutant")
     parser.add_argument("--keep", action="store_true", help="keep every run's directory (printed at the end)")
     args = parser.parse_args(argv)
@@ -473,16 +490,10 @@ def main(argv=None):
     else:
         chosen = list(mutants.values())
 
-    version = subprocess.run([args.python, "-c", "import platform; print(platform.python_version())"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-    if args.python != sys.executable and version.rsplit(".", 1)[0] != platform.python_version().rsplit(".", 1)[0]:
-        print(f"mpspec mutants: run this module with the Python it checks ({args.python} is {version}; "
-              f"which mutants apply is decided by the running Python)", file=sys.stderr)
-        return 2
     workdir = tempfile.mkdtemp(prefix="mpspec-mutants-")
     runs = Runs()
-    check = Check(runs, args.python, workdir, args.timeout)
-    signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(KeyboardInterrupt()))
+    check = Check(runs, sys.executable, workdir, args.timeout)
+    signal.signal(signal.SIGTERM, _interrupted)
     started = time.monotonic()
     results, baseline = {}, None
     try:
@@ -516,7 +527,8 @@ def main(argv=None):
     ordered = [results[m.name] for m in chosen]
     for r in ordered:
         r["seconds"] = round(r["seconds"], 1)
-    report = {"python": version, "os": PLATFORM_NAME, "executable": args.python, "jobs": args.jobs,
+    report = {"python": platform.python_version(), "os": PLATFORM_NAME, "executable": sys.executable,
+              "jobs": args.jobs,
               "timeout": args.timeout, "seconds": round(time.monotonic() - started, 1),
               "baseline": baseline, "totals": totals(ordered), "claims": by_claim(ordered, known),
               "mutants": ordered}

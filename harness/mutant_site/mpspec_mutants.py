@@ -137,11 +137,21 @@ def property_getter(owner, name, getter):
 _active = {"name": None}
 
 
+def _command_line():
+    try:
+        with open("/proc/self/cmdline", "rb") as f:  # Linux: the whole line, -c's code included
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return " ".join(getattr(sys, "argv", []))
+
+
 def _log(kind, detail):
+    """One tab-separated line: kind, pid, mutant, what, this interpreter's command line."""
     path = os.environ.get(ENV_LOG)
     if path:
+        fields = (kind, str(os.getpid()), str(_active["name"]), detail, _command_line()[:300])
         with open(path, "a", encoding="utf-8") as f:
-            f.write(f"{kind} {os.getpid()} {_active['name']} {detail}\n")
+            f.write("\t".join(field.replace("\t", " ").replace("\n", " ") for field in fields) + "\n")
 
 
 def _apply(module_name, patch):

@@ -21,7 +21,7 @@ def _activate():
         log = os.environ.get("MPSPEC_MUTANT_LOG")
         if log:
             with open(log, "a", encoding="utf-8") as f:
-                f.write(f"broken {os.getpid()} - cannot load the catalog: {exc!r}\n")
+                f.write(f"broken\t{os.getpid()}\t-\tcannot load the catalog: {exc!r}\t\n")
         return
     mpspec_mutants.activate()
 
