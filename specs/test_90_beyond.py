@@ -48,6 +48,12 @@ def test_the_default_start_method_depends_on_the_platform_and_the_python_version
         capture_output=True, text=True, timeout=20, check=True).stdout.strip()
     expected = documented_default_start_method()
     assert out == expected, f"default start method here is {out!r}, documented {expected!r}"
+    # A program chooses otherwise with set_start_method(), or per use with get_context().
+    chosen = subprocess.run(
+        [sys.executable, "-c", "import multiprocessing as mp; mp.set_start_method('spawn'); "
+                               "print(mp.get_start_method(), mp.get_context().get_start_method())"],
+        capture_output=True, text=True, timeout=20, check=True).stdout.split()
+    assert chosen == ["spawn", "spawn"], chosen
     verdict.compare(predicted=expected, observed=out, what="default start method")
 
 
@@ -85,6 +91,9 @@ def test_forking_a_process_that_runs_other_threads_warns_from_python_3_12(ctx, s
     expected = start_method == "fork" and sys.version_info >= (3, 12)
     assert warned == expected, f"fork warnings from start(): {[str(w.message) for w in fork_warnings]}"
     assert all(w.category is DeprecationWarning for w in fork_warnings)
+    # Attributed to multiprocessing's own module, which the default filters keep quiet.
+    assert all(os.path.basename(w.filename) == "popen_fork.py" for w in fork_warnings), \
+        [w.filename for w in fork_warnings]
     assert p.exitcode == 0
     observed = f"start() with another thread running warned: {warned}"
     if start_method == "fork":

@@ -1531,6 +1531,49 @@ def fork_warning_silenced(popen_fork):
             return original(self, process_obj)
 
 
+@mutant(FORK, claims=["beyond.fork-with-threads-warns"], since=(3, 12), probe="""
+import os.path, threading, warnings
+gate = threading.Event()
+other = threading.Thread(target=gate.wait, args=(5,))
+other.start()
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    p = started(fork, nothing)
+gate.set()
+other.join()
+p.join()
+print(sorted({os.path.basename(w.filename) for w in caught if "multi-threaded" in str(w.message)}))
+""")
+def fork_warning_blames_the_caller(popen_fork):
+    """The fork-with-threads warning is attributed to the code that called start(), not to
+    multiprocessing's own module, so the default filters no longer hide it."""
+    import warnings
+    real_os = popen_fork.os
+
+    class ForkElsewhere:
+        def __getattr__(self, name):
+            return getattr(real_os, name)
+
+        def fork(self):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                pid = real_os.fork()
+            if pid:
+                for w in caught:
+                    warnings.warn(w.message, w.category, stacklevel=6)
+            return pid
+    popen_fork.os = ForkElsewhere()
+
+
+@mutant(CTX, claims=["beyond.default-start-method"],
+        probe="mp.set_start_method('spawn'); print(mp.get_start_method())")
+def set_start_method_ignored(context):
+    """set_start_method() accepts a method but the default context keeps its own."""
+    def set_start_method(self, method, force=False):
+        self.get_context(method)  # still refuses an unknown method
+    replace(context.DefaultContext, "set_start_method", set_start_method)
+
+
 @mutant("multiprocessing", claims=["beyond.spawn-main-is-mp-main"],
         probe="print(sys.modules.get('__mp_main__') is sys.modules['__main__'])")
 def mp_main_alias_not_made(multiprocessing):
