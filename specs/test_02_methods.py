@@ -8,6 +8,7 @@ of the terminated process's own children is a whole-program matter: see
 import os
 import signal
 import sys
+import threading
 import time
 from multiprocessing.connection import wait
 
@@ -40,9 +41,10 @@ def test_the_default_run_calls_the_target_with_its_arguments(ctx, verdict):
     """run() is the body of the process; the default run() calls target(*args, **kwargs).
 
     Called directly, run() does its work right here, in the calling process. Started, the
-    same run() executes in the child and the target gets its arguments there. A subclass
-    replaces run() (test_06_subclass.py shows that in detail). (method.run-calls-target;
-    every start method.)
+    same run() executes in the child -- the target reports the child's pid, not the
+    caller's -- and the target gets its arguments there. A subclass replaces run()
+    (test_06_subclass.py shows that in detail). (method.run-calls-target; every start
+    method.)
     """
     calls = []
     direct = ctx.Process(target=lambda *a, **k: calls.append((os.getpid(), a, k)), args=(1,), kwargs={"k": 2})
@@ -50,10 +52,10 @@ def test_the_default_run_calls_the_target_with_its_arguments(ctx, verdict):
     assert calls == [(os.getpid(), (1,), {"k": 2})]
 
     receiver, sender = ctx.Pipe(duplex=False)
-    with running(ctx.Process(target=children.send_args, args=(sender, 1), kwargs={"k": 2})):
+    with running(ctx.Process(target=children.send_pid_and_args, args=(sender, 1), kwargs={"k": 2})) as p:
         received = receive(receiver)
-    assert received == ((1,), {"k": 2})
-    verdict.record(bool(calls) and received == ((1,), {"k": 2}),
+    assert received == (p.pid, (1,), {"k": 2}) and p.pid != os.getpid(), (received, p.pid)
+    verdict.record(bool(calls) and received == (p.pid, (1,), {"k": 2}),
                    observed="run() called the target with args and kwargs, directly and in the child")
 
 
@@ -189,54 +191,100 @@ def is_zombie(pid):
 def test_asking_is_alive_collects_an_ended_child(ctx, start_method, verdict):
     """A child that has ended stays in the OS's process table, a zombie, until its parent
     collects its exit status. Asking is_alive() does that collecting: once it has returned
-    False the zombie is gone, no join() needed. (So does reading exitcode, which polls the
-    same way.) Under forkserver the child belongs to the fork server, which collects it
-    itself and passes the status on; is_alive() only reads it there. The zombie is watched
+    False the zombie is gone, no join() needed. So does reading exitcode, which polls the
+    same way: a second child, whose exitcode is read instead, is gone once it has read 0.
+    Under forkserver the child belongs to the fork server, which collects it itself and
+    passes the status on; is_alive() and exitcode only read it there. The zombie is watched
     for through psutil, which never collects it, so the spec runs wherever zombies exist
     (os.waitid, which could wait for it without collecting, came to macOS only in 3.13).
     (method.is-alive; POSIX, where zombies exist.)
     """
-    p = ctx.Process(target=children.noop)
-    with running(p):
-        assert wait([p.sentinel], 10), "the child did not end"
-        if start_method == "forkserver":
-            zombie_before = None
-        else:
-            # The sentinel is ready once the child has exited; the zombie shows just after.
-            poll_until(lambda: is_zombie(p.pid), what="the ended child to show as a zombie")
-            zombie_before = is_zombie(p.pid)
-        alive = p.is_alive()
-        still_there = psutil.pid_exists(p.pid)
-    assert alive is False and p.exitcode == 0
-    if start_method == "forkserver":
-        assert not still_there, "the fork server did not collect its child"
-    else:
-        assert zombie_before and not still_there, f"zombie before is_alive(): {zombie_before}; after: {still_there}"
-    verdict.record(not alive, observed=f"ended child: zombie before is_alive() {zombie_before}, "
-                                       f"is_alive() {alive}, left in the process table afterwards {still_there}")
+    seen = {}
+    for how, ask in (("is_alive()", lambda p: p.is_alive()), ("exitcode", lambda p: p.exitcode)):
+        p = ctx.Process(target=children.noop)
+        with running(p):
+            assert wait([p.sentinel], 10), "the child did not end"
+            if start_method == "forkserver":
+                zombie_before = None
+            else:
+                # The sentinel is ready once the child has exited; the zombie shows just after.
+                poll_until(lambda: is_zombie(p.pid), what="the ended child to show as a zombie")
+                zombie_before = is_zombie(p.pid)
+            answer = ask(p)
+            still_there = psutil.pid_exists(p.pid)
+        seen[how] = {"answer": answer, "zombie before": zombie_before, "left afterwards": still_there,
+                     "exitcode": p.exitcode}
+    zombie_before = None if start_method == "forkserver" else True
+    assert seen == {"is_alive()": {"answer": False, "zombie before": zombie_before, "left afterwards": False,
+                                   "exitcode": 0},
+                    "exitcode": {"answer": 0, "zombie before": zombie_before, "left afterwards": False,
+                                 "exitcode": 0}}, seen
+    verdict.record(seen["is_alive()"]["answer"] is False,
+                   observed=f"ended children, one asked is_alive(), one its exitcode: {seen}")
+
+
+HELD_FOR = 1.5  # seconds a timer holds the child while join() waits: well past a second
+JOIN_TIMEOUT = 1.0  # the timeout of join(timeout); it must give up short of twice that
 
 
 @pytest.mark.claim("method.join-waits")
-def test_join_waits_for_the_end_and_join_with_a_timeout_gives_up(ctx, verdict):
-    """join() blocks until the process ends; join(timeout) returns after at most timeout.
+def test_join_without_a_timeout_waits_for_the_end_however_long_it_takes(ctx, verdict):
+    """join() without a timeout blocks until the process ends, however long that takes, and
+    then returns None.
 
-    join(timeout) returns None whether or not the process ended, so the way to tell is
-    is_alive() or exitcode. The timing check uses wide margins: it asserts only that the
-    call came back, not late and not absurdly early. (method.join-waits; every start method.)
+    The child is held on an Event that a timer thread of the test process sets 1.5 s after
+    join() was called (the claim is about time, so a timer stands in for long work). join()
+    comes back only after that, at least 1.4 s later, and with the child ended: its exit code
+    is 0 right after the call, before anything else has looked at it. (method.join-waits;
+    every start method.)
+    """
+    started, release = ctx.Event(), ctx.Event()
+    with running(ctx.Process(target=children.signal_then_wait, args=(started, release)), release) as p:
+        wait_for(started)
+        releaser = threading.Timer(HELD_FOR, release.set)
+        t0 = time.monotonic()
+        releaser.start()
+        try:
+            returned = p.join()
+            waited = time.monotonic() - t0
+            exitcode_right_after = p.exitcode
+        finally:
+            releaser.cancel()
+            releaser.join()
+    assert exitcode_right_after == 0, f"join() returned after {waited:.2f}s with exit code {exitcode_right_after}"
+    assert returned is None and waited >= HELD_FOR - 0.1, (returned, waited)
+    verdict.record(exitcode_right_after == 0,
+                   observed=f"join() returned {returned!r} after {waited:.2f}s, with the child ended (exit code 0)")
+
+
+@pytest.mark.claim("method.join-waits")
+def test_join_with_a_timeout_gives_up_after_it_and_returns_none_either_way(ctx, verdict):
+    """join(timeout) waits at most about timeout seconds, then gives up. It returns None
+    whether or not the process ended, so the way to tell is is_alive() or exitcode.
+
+    On a held child, join(1.0) comes back after at least 0.9 s and before 1.9 s -- short of
+    twice the timeout, with room for a loaded machine -- and returns None, with the child
+    alive and exitcode None. Released, the child ends within the next join(timeout), which
+    returns None as well, and now is_alive() is False and exitcode 0. (method.join-waits;
+    every start method.)
     """
     started, release = ctx.Event(), ctx.Event()
     with running(ctx.Process(target=children.signal_then_wait, args=(started, release)), release) as p:
         wait_for(started)
         t0 = time.monotonic()
-        returned = p.join(timeout=0.2)
+        gave_up_with = p.join(timeout=JOIN_TIMEOUT)
         waited = time.monotonic() - t0
-        gave_up = p.is_alive() and p.exitcode is None
+        after_giving_up = (p.is_alive(), p.exitcode)
         release.set()
-        p.join()
-    assert returned is None and gave_up and 0.1 <= waited < 5, (returned, gave_up, waited)
-    assert not p.is_alive() and p.exitcode == 0
-    verdict.record(gave_up and p.exitcode == 0,
-                   observed=f"join(0.2) came back after {waited:.2f}s with the child alive; join() waited for the end")
+        ended_with = p.join(10)
+        after_the_end = (p.is_alive(), p.exitcode)
+    assert 0.9 * JOIN_TIMEOUT <= waited < 1.9 * JOIN_TIMEOUT, f"join({JOIN_TIMEOUT}) came back after {waited:.2f}s"
+    assert after_giving_up == (True, None), after_giving_up
+    assert after_the_end == (False, 0), after_the_end
+    assert gave_up_with is None and ended_with is None, (gave_up_with, ended_with)
+    verdict.record(after_giving_up == (True, None) and after_the_end == (False, 0),
+                   observed=f"join({JOIN_TIMEOUT}) gave up after {waited:.2f}s with the child alive; "
+                            f"it returned {gave_up_with!r}, and {ended_with!r} once the child had ended")
 
 
 @pytest.mark.claim("method.join-only-started")

@@ -640,6 +640,16 @@ def run_drops_args(process):
     replace(process.BaseProcess, "run", run)
 
 
+@mutant(P, claims=["method.run-calls-target"], probe="print(ask(fork, send_me)[0])")
+def start_runs_target_in_parent(process):
+    """start() calls run() in the calling process, then starts a child that has no target left."""
+    @around(process.BaseProcess, "start")
+    def start(original, self):
+        self.run()
+        self._target = None
+        original(self)
+
+
 @mutant(P, claims=["method.run-calls-target", "method.join-only-started"],
         probe="fork.Process(target=record, args=(1,)).run(); print(collected)")
 def run_only_in_child(process):
@@ -842,6 +852,17 @@ def is_alive_via_sentinel(process):
         return not wait([self.sentinel], 0)
 
 
+@mutant(P, claims=["method.is-alive"],
+        probe="p = started(fork, nothing); exited(p); print(p.exitcode, state(p.pid)); p.join()")
+def exitcode_does_not_poll(process):
+    """Reading exitcode does not ask the OS: it stays None, and the ended child a zombie, until
+    join() or is_alive() has collected it."""
+    def exitcode(self):
+        self._check_closed()
+        return None if self._popen is None else self._popen.returncode
+    property_getter(process.BaseProcess, "exitcode", exitcode)
+
+
 @mutant(P, claims=["method.join-waits", "join.blocks-until-child-ends", "join.inside-loop-serializes"],
         probe="p = started(fork, sleep, 0.5); p.join(); print(p.exitcode)")
 def join_returns_at_once(process):
@@ -941,6 +962,16 @@ def join_closes_the_process(process):
         original(self, timeout)
         if self._popen is not None and self._popen.returncode is not None:
             self.close()
+
+
+@mutant(P, claims=["method.join-waits"],
+        probe="p = started(fork, sleep, 1); print(p.join(0.1), p.join())")
+def join_reports_whether_ended(process):
+    """join() returns whether the process has ended (True or False), as Event.wait() does, instead of None."""
+    @around(process.BaseProcess, "join")
+    def join(original, self, timeout=None):
+        original(self, timeout)
+        return self._popen.returncode is not None
 
 
 # ---------------------------------------------------------------- 3: attributes
