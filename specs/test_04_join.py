@@ -6,20 +6,28 @@ specs assert is forced with Events and Barriers, never hoped for from the schedu
 claims that are really about scheduling luck say so in their verdicts.
 """
 
+import threading
+
 import pytest
 
 from fixtures import children, joining
 from harness.lifecycle import join_all, running, running_all, wait_for
 
 
+WORK_TIME = 1.5  # seconds the child is held after join() is called: well past a second
+
+
 @pytest.mark.claim("join.blocks-until-child-ends")
 def test_join_waits_for_the_child_while_code_before_join_runs_alongside_it(ctx, verdict, tmp_path):
     """The parent's code between start() and join() runs while the child is still running;
-    join() itself returns only once the child has ended.
+    join() itself returns only once the child has ended, however long it works.
 
     The child announces that it runs and then waits for a go-ahead, so when the parent
-    writes its line the child is provably alive. The parent gives the go-ahead and joins:
-    the child's line must come before the parent's line after join().
+    writes its line the child is provably alive. Then the parent calls join() as the
+    tutorial does, without a timeout, and a timer thread of the parent gives the go-ahead
+    1.5 s later: the claim is about waiting, so the timer stands in for long work. join()
+    returns with the child ended (exit code 0 right after the call), and the child's line
+    comes before the parent's line after join().
 
     Tutorial (join.blocks-until-child-ends): holds for every start method.
     """
@@ -29,9 +37,14 @@ def test_join_waits_for_the_child_while_code_before_join_runs_alongside_it(ctx, 
         wait_for(started, what="the child to say it was running")
         child_alive_before_join = p.is_alive()
         log.write("parent: before join")
-        go.set()
-        p.join(10)
-        exitcode_right_after_join = p.exitcode
+        go_ahead = threading.Timer(WORK_TIME, go.set)
+        go_ahead.start()
+        try:
+            p.join()
+            exitcode_right_after_join = p.exitcode
+        finally:
+            go_ahead.cancel()
+            go_ahead.join()
         log.write("parent: after join")
     lines = log.lines()
     assert child_alive_before_join, "the child had ended before the parent's own code ran"
@@ -74,13 +87,16 @@ def test_processes_joined_after_the_loop_run_together_and_all_end_before_the_par
                    observed=f"all {n} children met at one barrier; exit codes {codes}; parent last")
 
 
+@pytest.mark.parametrize("timeout", [None, 10], ids=["join()", "join(10)"])
 @pytest.mark.claim("join.inside-loop-serializes")
-def test_join_inside_the_start_loop_runs_the_children_one_after_another(ctx, verdict, tmp_path):
+def test_join_inside_the_start_loop_runs_the_children_one_after_another(ctx, verdict, tmp_path, timeout):
     """With join() right after each start(), the loop cannot start child i+1 before child i
     has ended, so the children run strictly one after another.
 
-    The recorded order proves it: each child's start line comes after the previous child's
-    finish line.
+    The join is the tutorial's, without a timeout, or one with a timeout the child never
+    comes near (10 s); either way each child has ended when it returns (exit code 0 right
+    after the call). The recorded order proves the rest: each child's start line comes
+    after the previous child's finish line.
 
     Tutorial (join.inside-loop-serializes): holds for every start method.
     """
@@ -88,8 +104,9 @@ def test_join_inside_the_start_loop_runs_the_children_one_after_another(ctx, ver
     log = joining.SharedLog(tmp_path / "log", ctx.Lock())
     for i in range(n):
         with running(ctx.Process(target=joining.start_then_finish, args=(log, f"child {i}"))) as p:
-            p.join(10)  # the join inside the loop: the next child is not started before this returns
-        assert p.exitcode == 0, f"child {i} ended with {p.exitcode}"
+            p.join(timeout)  # the join inside the loop: the next child is not started before this returns
+            exitcode_right_after_join = p.exitcode
+        assert exitcode_right_after_join == 0, f"child {i}: exit code {exitcode_right_after_join} after join"
     lines = log.lines()
     expected = [f"child {i}: {w}" for i in range(n) for w in ("started", "finished")]
     assert lines == expected, lines
