@@ -235,7 +235,10 @@ def test_a_sentinel_becomes_ready_when_its_process_ends(ctx, verdict):
     """Process.sentinel is a handle that becomes ready when the process ends, so
     multiprocessing.connection.wait() can wait for whichever of several processes ends
     first -- no polling, no sleeping. Three children are held; only the middle one is
-    released, and wait() returns exactly its sentinel.
+    released, and wait() returns exactly its sentinel. Then the other two are released
+    together, and once wait() has seen both of them end, one more wait() returns all three
+    sentinels: every ready object, not just the first. (Nothing is joined before that last
+    wait: under forkserver, joining reads the exit status the sentinel carries.)
 
     Statement from the catalog (beyond.sentinel): holds for every start method.
     """
@@ -248,14 +251,22 @@ def test_a_sentinel_becomes_ready_when_its_process_ends(ctx, verdict):
         assert wait(sentinels, timeout=0) == [], "a held child had already ended"
         releases[1].set()
         ready = wait(sentinels, timeout=10)
-        procs[1].join(10)
         others_ready = wait([sentinels[0], sentinels[2]], timeout=0)
+        releases[0].set()
+        releases[2].set()
+        pending = {sentinels[0], sentinels[2]}
+        for _ in range(2):  # each wait() reports at least one of them, or times out
+            if pending:
+                pending -= set(wait(list(pending), timeout=10))
+        all_ready = wait(sentinels, timeout=0)
     finally:
         for r in releases:
             r.set()
         end_all(procs)
     assert ready == [sentinels[1]], f"ready: {ready}, sentinels: {sentinels}"
-    assert procs[1].exitcode == 0 and others_ready == []
+    assert others_ready == [] and not pending, (others_ready, pending)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert sorted(all_ready) == sorted(sentinels), f"ready once all ended: {all_ready}, sentinels: {sentinels}"
     verdict.record(ready == [sentinels[1]],
                    observed="wait() on three sentinels returned exactly the one released child's")
 
