@@ -21,12 +21,11 @@ def test_terminate_leaves_the_grandchild_running_as_an_orphan_not_a_zombie(
     waited for: the grandchild keeps running. It is an orphan, not a zombie (a zombie is a
     process that has already exited and awaits collection). It is re-parented to the
     nearest sub-reaper or to pid 1, and collected once it ends. Under forkserver the
-    grandchild's OS parent is the terminated process's fork server, which lives on (itself
-    adopted) until the grandchild ends. One more trap under fork: the grandchild inherited
-    the terminated process's sentinel pipe, so that sentinel stays unready (and
-    ``join(timeout)`` waits out its timeout) until the grandchild ends, although the
-    process is dead and collected. (method.terminate-orphans-children: the tutorial's word
-    "zombie" is wrong.)
+    grandchild's OS parent is the terminated process's fork server, which lives on, itself
+    adopted, after that process has died. One more trap under fork: the grandchild inherited
+    the terminated process's sentinel pipe, so while the grandchild lives that sentinel is
+    not ready, although the process is dead and collected; under spawn and forkserver it
+    is. (method.terminate-orphans-children: the tutorial's word "zombie" is wrong.)
     """
     seen = observe_program("terminate_with_grandchild", start_method)
     assert seen["middle_exitcode"] == str(int(-signal.SIGTERM)), seen
