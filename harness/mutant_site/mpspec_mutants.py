@@ -1354,6 +1354,34 @@ def daemons_get_a_head_start(util):
     exit_handler(util, terminate_after_a_while, join_every_child)
 
 
+@mutant(U, claims=["daemon.may-never-run"], probe="""
+atexit.register(lambda: print(os.path.exists("ran")))
+started(fork, touch_later, "ran", 0.2, daemon=True)
+""")
+def daemons_joined_briefly_before_terminate(util):
+    """At exit, multiprocessing first gives each daemon half a second to end by itself (join(0.5)), then terminates it."""
+    def join_then_terminate(children):
+        for p in children:
+            if p.daemon:
+                p.join(0.5)
+        terminate_daemons([p for p in children if p.exitcode is None])
+    exit_handler(util, join_then_terminate, join_every_child)
+
+
+@mutant(P, claims=["daemon.children-assertion", "beyond.optimize-strips-checks"], probe="""
+import subprocess
+code = "from mpspec_probe import *; print(ask(fork, try_child, daemon=True))"
+print(subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True).stdout)
+""")
+def daemon_children_check_survives_optimize(process):
+    """start() in a daemon raises AssertionError with an explicit raise, not an assert, so python -O keeps the check."""
+    @around(process.BaseProcess, "start")
+    def start(original, self):
+        if process._current_process._config.get("daemon"):
+            raise AssertionError("daemonic processes are not allowed to have children")
+        original(self)
+
+
 @mutant(U, claims=["example.append-same-file"],
         probe="p = started(fork, finalizer_touches, 'ran'); p.join(); print(os.path.exists('ran'))")
 def child_skips_exit_finalizers(util):
