@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from fixtures import examples
+from fixtures import children, examples
 from harness import POSIX
 from harness.lifecycle import receive, running
 
@@ -21,7 +21,8 @@ def test_input_in_a_child_reads_end_of_file_because_multiprocessing_swaps_its_st
     reader of os.devnull (opened as a bare file descriptor, so its ``name`` is that number).
     Reading it gives end-of-file at once. To make the point, the parent's own sys.stdin holds
     a line ready to be read: a fork child starts with a copy of that object, yet input()
-    still hits end-of-file.
+    still hits end-of-file; by the time the target runs, that copy is closed and sys.stdin
+    is no longer it (the parent's own stays open).
 
     Windows is expected to be no different: a spawn child is created without handle
     inheritance (popen_spawn_win32.py), but a console program started so gets duplicates of
@@ -44,6 +45,12 @@ def test_input_in_a_child_reads_end_of_file_because_multiprocessing_swaps_its_st
     assert isinstance(seen["fileno"], int) and seen["name"] == seen["fileno"], seen
     if POSIX:
         assert seen["is_devnull"] is True, seen
+    if start_method == "fork":
+        receive_end, send_end = ctx.Pipe(duplex=False)
+        with running(ctx.Process(target=children.send_whether_closed, args=(send_end, sys.stdin))):
+            copy = receive(receive_end)
+        assert copy == {"closed": True, "still_stdin": False}, copy
+        assert not sys.stdin.closed
     eof = seen["input"].startswith("EOFError")
     swapped = seen["type"] == "TextIOWrapper" and isinstance(seen.get("name"), int)
     observed = (f"input() -> {seen['input']}; sys.stdin in the child is a {seen['type']}"
@@ -83,9 +90,9 @@ def test_the_child_can_still_read_the_parents_file_descriptor_0(ctx, start_metho
     inherits that fd 0: its input() still raises EOFError (sys.stdin reads os.devnull), but
     os.read(0, ...) returns the line -- so the child is not cut off from the parent's
     standard input at all. Its fd 1 and 2 are the parent's too. A forkserver child is forked
-    by the fork server and inherits the *server's* descriptors, those the parent had when
-    the server started (here the server is started before fd 0 is changed, so the child
-    does not see the line).
+    by the fork server and inherits the *server's* descriptors, not the parent's: here the
+    server is started before fd 0 is changed, so the child's fd 0 is not that pipe and it
+    does not see the line.
 
     Tutorial (stdin.input-eof, the reason "the child has no console"): does not hold under
     fork and spawn; under forkserver what the child can read depends on the server.

@@ -1484,6 +1484,34 @@ def stdin_devnull_opened_by_name(util):
             sys.stdin = open(os.devnull, encoding="utf-8")
 
 
+@mutant(U, claims=["stdin.input-eof"], program=True, probe="""
+def closed_in_child(conn, stream):
+    conn.send(stream.closed)
+
+if __name__ == "__main__":
+    sys.stdin = io.StringIO("a line for input()\\n")
+    r, w = fork.Pipe(duplex=False)
+    p = started(fork, closed_in_child, w, sys.stdin)
+    print(r.recv() if r.poll(10) else "no report")
+    p.join()
+""")
+def stdin_replaced_not_closed(util):
+    """A child's sys.stdin is replaced by a reader of os.devnull without the old one being closed first."""
+    def _close_stdin():
+        if sys.stdin is None:
+            return
+        try:
+            fd = os.open(os.devnull, os.O_RDONLY)
+            try:
+                sys.stdin = open(fd, encoding="utf-8", closefd=False)
+            except BaseException:
+                os.close(fd)
+                raise
+        except (OSError, ValueError):
+            pass
+    replace(util, "_close_stdin", _close_stdin)
+
+
 @mutant(U, claims=["stdin.input-eof"], probe="print(fd0_of_a_child())")
 def stdin_fd0_redirected_to_devnull(util):
     """A child also points its file descriptor 0 at os.devnull."""
