@@ -1533,7 +1533,16 @@ def active_children_does_not_reap(process):
 
 
 @mutant(P, claims=["zombie.every-child-passes-zombie", "zombie.init-reaps-after-parent-exit"],
-        probe="p = started(fork, nothing); time.sleep(0.5); print(state(p.pid))")
+        probe="""
+release = fork.Event()
+p = started(fork, release.wait, 10)  # ends only once start() has recorded it
+release.set()
+deadline = time.monotonic() + 10
+while state(p.pid) == "running" and time.monotonic() < deadline:
+    time.sleep(0.01)
+time.sleep(0.1)  # a handler runs between bytecodes: give it the moment
+print(state(p.pid))
+""")
 def sigchld_collects_children(process):
     """start() installs a SIGCHLD handler that collects every ended child at once."""
     import signal
