@@ -12,7 +12,7 @@ import sys
 import psutil
 import pytest
 
-from fixtures import children
+from fixtures import children, examples
 from harness import WINDOWS, leaks
 from harness.lifecycle import raised, receive, running, wait_for
 
@@ -64,6 +64,9 @@ def test_positional_arguments_follow_the_signature_and_the_first_one_is_group(ct
     target_first = raised(ctx.Process, children.noop)
     if sys.flags.optimize:
         assert target_first is None
+        ran = []
+        ctx.Process(ran.append, args=("the target ran",)).run()  # ran.append went to group
+        assert ran == [], ran
     else:
         assert isinstance(target_first, AssertionError), target_first
         assert "group argument must be None" in str(target_first)
@@ -157,14 +160,15 @@ def test_kwargs_reach_the_target_as_keyword_arguments(ctx, verdict):
 
 
 @pytest.mark.claim("create.target-uncalled")
-def test_target_with_parentheses_runs_at_once_in_the_parent(ctx, verdict):
+def test_target_with_parentheses_runs_at_once_in_the_parent(ctx, verdict, tmp_path):
     """``target=f()`` calls f right away, in the parent, and passes on its return value.
 
     Here f records the pid it ran in and returns None, so the Process receives
     target=None: the child starts, runs nothing, and exits 0. Had f returned something
     that is not callable (here: 5), the child would fail calling it -- TypeError, a
-    traceback on stderr, exit code 1. Written without parentheses, the function runs
-    later, in the child. (create.target-uncalled; every start method.)
+    traceback on its stderr after a line naming the process, exit code 1. Written without
+    parentheses, the function runs later, in the child. (create.target-uncalled; every
+    start method.)
     """
     ran_in = []
 
@@ -177,9 +181,13 @@ def test_target_with_parentheses_runs_at_once_in_the_parent(ctx, verdict):
         pass
     assert p.exitcode == 0 and ran_in == [os.getpid()]
 
-    with running(ctx.Process(target=(lambda: 5)())) as returned_five:  # target=5
+    stderr = tmp_path / "child-stderr.txt"  # the child's standard error (see examples.StderrToFile)
+    with running(examples.stderr_to_file(ctx)(str(stderr), target=(lambda: 5)())) as returned_five:  # target=5
         pass
     assert returned_five.exitcode == 1, returned_five.exitcode
+    printed = stderr.read_text(encoding="utf-8")
+    assert printed.startswith(f"Process {returned_five.name}:\nTraceback (most recent call last):\n"), printed
+    assert printed.rstrip("\n").endswith("TypeError: 'int' object is not callable"), printed
 
     receiver, sender = ctx.Pipe(duplex=False)
     with running(ctx.Process(target=children.send_ids, args=(sender,))):

@@ -48,13 +48,21 @@ def test_a_spawned_child_imports_the_main_file_as_a_module(start_method, observe
 
     Its module is named ``__mp_main__`` and comes from the same file, which is why code
     outside the guard runs again. Under fork the child's ``__main__`` is the parent's own
-    module, copied with the rest of memory: nothing is imported. (create.child-reimports-main:
-    the tutorial states it for every child; it holds for spawn and forkserver, not fork.)
+    module, still named ``__main__``, copied with the rest of memory: nothing is imported.
+    The child also sees the program's ``sys.argv``, as a module imported by the program
+    would: a fork child has a copy of it, and also runs under the program's own command line;
+    a spawn or forkserver child was started by the OS with multiprocessing's command line,
+    and is handed the parent's ``sys.argv`` before the main file is imported.
+    (create.child-reimports-main: the tutorial states it for every child; it holds for spawn
+    and forkserver, not fork.)
     """
     seen = observe_program("main_reimport", start_method)
     assert seen["child_main_file"] == seen["parent_main_file"], seen
     imported = seen["child_main_name"] == "__mp_main__"
-    assert imported == (start_method != "fork"), seen
+    assert seen["child_main_name"] == ("__main__" if start_method == "fork" else "__mp_main__"), seen
+    assert seen["child_argv"] == seen["parent_argv"], seen
+    assert seen["parent_argv"].endswith(f"main_reimport.py', '{start_method}']"), seen
+    assert seen["child_command_line"] == ("the program's" if start_method == "fork" else "multiprocessing's"), seen
     verdict.compare(predicted=True, observed=imported, what="child imported the main file")
 
 

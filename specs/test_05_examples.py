@@ -1,7 +1,7 @@
 """Section 5 of the tutorial: its worked examples, each turned into a claim.
 
-(``example.guard-locals-invisible`` is a whole-program claim and lives with the other
-main-module specs.)
+(The whole-program examples -- ``example.guard-locals-invisible``, and the name the
+tutorial's subclass gets in a fresh program -- are in ``test_05_examples_whole_program.py``.)
 """
 
 import multiprocessing
@@ -22,8 +22,9 @@ def test_ten_processes_appending_to_one_file_each_land_their_record(ctx, verdict
     The writers are made as concurrent as possible: all of them open the file, then meet at
     a Barrier, then write. So every writer sees position 0 when it opens the file -- the
     position printed at open time is only a snapshot. On POSIX the file is opened with
-    O_APPEND, so each write goes to the end of the file *as it is at that write*: nothing is
-    overwritten, and afterwards each writer's own offset is the end of its own record.
+    O_APPEND (each writer's descriptor carries the flag), so each write goes to the end of
+    the file *as it is at that write*: nothing is overwritten, and afterwards each writer's
+    own offset is the end of its own record.
 
     On Windows appending from several processes is not atomic (the C runtime seeks to the
     end, then writes), so there the spec holds a Lock around each write and cannot say
@@ -39,16 +40,17 @@ def test_ten_processes_appending_to_one_file_each_land_their_record(ctx, verdict
     procs = [ctx.Process(target=examples.append_record,
                          args=(str(path), records[i], barrier, queue, i, lock)) for i in range(n)]
     with running_all(procs, barrier):
-        reports = {index: (at_open, after_write)
-                   for index, at_open, after_write in collect(queue, n, what="writers' reports")}
+        reports = {index: (at_open, after_write, appends)
+                   for index, at_open, after_write, appends in collect(queue, n, what="writers' reports")}
         late = join_all(procs)
     assert not late, f"{len(late)} writers still running after the deadline (the barrier was then aborted)"
     content = path.read_bytes()
     size = len(records[0])
     assert [p.exitcode for p in procs] == [0] * n
     assert sorted(content[k:k + size] for k in range(0, len(content), size)) == records, content
-    assert {at_open for at_open, _ in reports.values()} == {0}, f"positions at open: {reports}"
-    for i, (_, after_write) in reports.items():
+    assert {at_open for at_open, _, _ in reports.values()} == {0}, f"positions at open: {reports}"
+    assert {appends for _, _, appends in reports.values()} == ({None} if WINDOWS else {True}), reports
+    for i, (_, after_write, _) in reports.items():
         assert content[after_write - size:after_write] == records[i], (
             f"writer {i}'s offset after writing ({after_write}) is not the end of its own record")
     observed = (f"{n} records of {n} landed whole; every writer saw position 0 at open; each "
@@ -146,8 +148,9 @@ def test_whether_a_plainly_terminated_child_is_still_alive_at_once_is_luck(ctx, 
 def test_a_name_set_before_super_init_is_replaced_by_the_default_one_set_after_stays(
         start_method, verdict):
     """Process.__init__ gives every process a name, ``<ClassName>-<n>`` with n counting the
-    processes created so far by this process (so ``NameSetTooEarly-1`` in a fresh program).
-    A subclass that sets self.name *before* calling super().__init__() loses it to that
+    Process objects made so far by this process (the first of a fresh program is number 1:
+    see ``test_05_examples_whole_program.py``), so here the next number after a plain
+    Process made just before. A subclass that sets self.name *before* calling super().__init__() loses it to that
     default; one that sets it *after* keeps it. The child sees the same name as the parent.
 
     Tutorial (example.name-overwritten-by-init): holds for every start method.

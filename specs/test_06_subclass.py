@@ -6,14 +6,29 @@ that start one make this run's method the default while they do
 (``subclasses.default_start_method``).
 """
 
+import multiprocessing
 import os
+import pickle
 import sys
 
+import psutil
 import pytest
 
 from fixtures import subclasses
 from fixtures.subclasses import StartCallsRun, TargetThroughSuper, Worker
-from harness.lifecycle import receive, running, running_all
+from harness.lifecycle import end_all, raised, receive, running, running_all
+
+
+def how_it_began(seen):
+    """The start method a child's report (subclasses.where_am_i) shows: a copy of the
+    parent's memory, which sees the parent's change to subclasses.MARK (fork), or a fresh
+    interpreter whose OS parent is the creator (spawn) or the fork server (forkserver)."""
+    if seen["mark"] == subclasses.MARK:
+        return "fork" if seen["ppid"] == os.getpid() else f"a copy of the parent made by pid {seen['ppid']}"
+    if seen["ppid"] == os.getpid():
+        return "spawn"
+    return "forkserver" if "forkserver" in " ".join(psutil.Process(seen["ppid"]).cmdline()) else \
+        f"a fresh interpreter made by pid {seen['ppid']}"
 
 
 @pytest.mark.claim("subclass.run-override")
@@ -33,6 +48,66 @@ def test_a_subclass_overrides_run_and_takes_its_parameters_through_init(ctx, sta
     assert seen["getpid"] == p.pid != os.getpid(), seen
     verdict.record(seen["said"] == "sorting: done" and seen["getpid"] != os.getpid(),
                    observed=f"run() ran in child {seen['getpid']} with job='sorting'")
+
+
+@pytest.mark.claim("subclass.run-override")
+def test_a_subclass_starts_with_the_default_start_method_unless_it_derives_from_a_contexts_process(
+        start_method, verdict, monkeypatch):
+    """A subclass of multiprocessing.Process has no start method of its own: it starts with
+    the default one, which set_start_method() chooses. To choose per class, derive from a
+    context's Process instead (``get_context(method).Process``): that class starts with its
+    context's method whatever the default is.
+
+    How each child began shows the method: a fork child sees a module global as the parent
+    had changed it (a copy of the parent's memory); a spawn or forkserver child sees it as
+    the source wrote it (a fresh interpreter), and a forkserver child's OS parent is the
+    fork server. (subclass.run-override: holds for every start method.)
+    """
+    monkeypatch.setattr(subclasses, "MARK", "changed by the parent")
+    others = [m for m in multiprocessing.get_all_start_methods() if m != start_method]
+    other = others[0] if others else start_method  # Windows has spawn only
+    began = {}
+    for label, cls, default in [("Worker(multiprocessing.Process)", Worker, start_method),
+                                (f"Worker(get_context({start_method!r}).Process)",
+                                 subclasses.worker_of(start_method), other)]:
+        receive_end, send_end = multiprocessing.Pipe(duplex=False)
+        with subclasses.default_start_method(default), running(cls(send_end, "sorting")) as p:
+            seen = receive(receive_end)
+        assert p.exitcode == 0 and seen["said"] == "sorting: done", seen
+        began[f"{label} with default {default}"] = how_it_began(seen)
+    assert list(began.values()) == [start_method, start_method], began
+    verdict.record(list(began.values()) == [start_method, start_method],
+                   observed=f"how each child began: {began}")
+
+
+@pytest.mark.claim("subclass.run-override")
+def test_what_init_stores_reaches_a_spawned_child_pickled_so_it_must_be_picklable(
+        start_method, verdict):
+    """Under spawn and forkserver the Process object, with every attribute __init__ stored,
+    is pickled to the child: an attribute that cannot be pickled (here a lambda) makes
+    start() fail in the parent, and no child is made. Under fork the child inherits the
+    object as it is, so the same subclass works. (subclass.run-override: holds, for
+    attributes that pickle.)
+    """
+    receive_end, send_end = multiprocessing.Pipe(duplex=False)
+    p = Worker(send_end, lambda: "a job that cannot be pickled")
+    with subclasses.default_start_method(start_method):
+        failure = raised(p.start)
+    try:
+        said = receive(receive_end)["said"] if failure is None else None
+    finally:
+        end_all([p])
+    if start_method == "fork":
+        assert failure is None and said.endswith(": done"), (failure, said)
+    else:
+        assert isinstance(failure, (AttributeError, pickle.PicklingError)), failure
+        assert "lambda" in str(failure), failure
+        assert p.pid is None
+    if failure is None:
+        verdict.record(said is not None, observed=f"the subclass with a lambda attribute ran: {said!r}")
+    else:
+        verdict.not_assertable(f"the tutorial's pattern needs attributes that pickle under {start_method}; "
+                               f"with a lambda, start() raised {failure!r}")
 
 
 @pytest.mark.claim("subclass.pid-in-run")
@@ -103,8 +178,9 @@ def test_a_subclass_can_hand_target_and_args_to_super_init_instead_of_overriding
         ctx, start_method, verdict):
     """A subclass need not override run(): it can pass target= and args= to
     super().__init__(), and the inherited run() calls them in the child. Here the target is
-    a bound method of the process object itself; under spawn and forkserver it travels to
-    the child pickled together with the object.
+    a bound method of the process object itself, and in the child it is bound to the child's
+    own Process object (its self.pid is the child's pid): under spawn and forkserver the
+    method travels to the child pickled together with the object.
 
     Tutorial (subclass.target-via-super): holds for every start method.
     """
@@ -114,5 +190,6 @@ def test_a_subclass_can_hand_target_and_args_to_super_init_instead_of_overriding
         seen = receive(receive_end)
     assert p.exitcode == 0
     assert seen["said"] == "HELLO" and seen["getpid"] == p.pid != os.getpid(), seen
+    assert seen["self_pid"] == seen["getpid"], seen
     verdict.record(seen["said"] == "HELLO" and seen["getpid"] == p.pid,
                    observed=f"target ran in child {seen['getpid']} and returned {seen['said']!r}")
