@@ -404,7 +404,7 @@ def args_wrapped_when_not_a_tuple(process):
         original(self, group, target, name, args if isinstance(args, tuple) else (args,), kwargs, **rest)
 
 
-@mutant(P, claims=["create.args-tuple"],
+@mutant(P, claims=["create.args-tuple", "subclass.run-override"],
         probe="p = spawn.Process(target=record, args=(lambda: 0,)); print(outcome(p.start))")
 def start_swallows_launch_errors(process):
     """An exception while launching the child (an unpicklable argument) is printed, not raised."""
@@ -491,14 +491,16 @@ def forkserver_context_runs_spawn(context):
 
 @mutant(CTX, claims=["example.guard-locals-invisible", "isolation.globals-not-shared",
                      "create.child-reimports-main", "create.module-level-runs-twice",
-                     "socket.bind-before-guard-needs-reuseaddr"],
+                     "socket.bind-before-guard-needs-reuseaddr", "concept.no-shared-state",
+                     "subclass.run-override"],
         probe="set_flag('set by the parent'); print(ask(fork, send_flag))")
 def fork_context_runs_spawn(context):
     """The fork context spawns a fresh interpreter instead of forking."""
     _popen_class(context, "ForkProcess", "multiprocessing.popen_spawn_posix")
 
 
-@mutant(CTX, claims=["create.windows-no-fork", "isolation.globals-not-shared", "create.child-reimports-main"],
+@mutant(CTX, claims=["create.windows-no-fork", "isolation.globals-not-shared", "create.child-reimports-main",
+                     "concept.no-shared-state"],
         probe="set_flag('set by the parent'); print(ask(spawn, send_flag))")
 def spawn_context_runs_fork(context):
     """The spawn context forks instead of starting a fresh interpreter."""
@@ -614,6 +616,46 @@ def pdeathsig_kills_children(process):
         import signal
         ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
         return original(self, *args, **kwargs)
+
+
+@mutant("multiprocessing.heap", claims=["concept.no-shared-state"], platforms=("linux", "darwin"),
+        program=True, probe="""
+def set_value(value):
+    value.value = 42
+
+if __name__ == "__main__":
+    v = fork.Value("i", 0)
+    started(fork, set_value, v).join()
+    print(v.value)
+""")
+def shared_memory_mapped_private(heap):
+    """The memory behind Value and Array is mapped private (MAP_PRIVATE), so a child's writes to it stay its own."""
+    import mmap
+    import types
+    shim = types.SimpleNamespace(**{k: getattr(mmap, k) for k in dir(mmap) if not k.startswith("__")})
+    shim.mmap = lambda fileno, length, *args, **kwargs: mmap.mmap(fileno, length, flags=mmap.MAP_PRIVATE)
+    replace(heap, "mmap", shim)
+
+
+@mutant(P, claims=["create.target-uncalled"], probe="""
+import tempfile
+with tempfile.TemporaryFile() as f:
+    saved = os.dup(2)
+    os.dup2(f.fileno(), 2)
+    p = started(fork, raise_error)
+    p.join()
+    os.dup2(saved, 2)
+    f.seek(0)
+    print(p.exitcode, b"Traceback" in f.read())
+""")
+def uncaught_exception_not_printed(process):
+    """A child whose target raises exits with code 1 without printing the traceback."""
+    @around(process.BaseProcess, "run")
+    def run(original, self):
+        try:
+            original(self)
+        except Exception:  # noqa: BLE001 -- the mutant's point
+            sys.exit(1)
 
 
 # ---------------------------------------------------------------- 2: methods
@@ -1121,7 +1163,7 @@ def pid_none_after_join(process):
            else self._popen and (self._popen.pid if self._popen.returncode is None else None))
 
 
-@mutant(P, claims=["subclass.pid-in-run", "method.start-calls-run"],
+@mutant(P, claims=["subclass.pid-in-run", "method.start-calls-run", "subclass.target-via-super"],
         probe="print(ask(fork, send_me)[2])")
 def current_process_pid_none(process):
     """Inside the child, its own Process object's pid is None."""
@@ -1263,6 +1305,96 @@ def connection_authentication_skipped(connection):
     @around(connection, "Client")
     def Client(original, address, family=None, authkey=None):
         return original(address, family)
+
+
+@mutant(P, claims=["attr.name", "example.name-overwritten-by-init"],
+        probe="fork.Process(); fork.Process(); print(ask(fork, send_new_process))")
+def child_counter_not_reset(process):
+    """A forked child goes on counting where its parent had got to (Process-3:4), instead of starting again at 1."""
+    import types
+    replace(process, "itertools", types.SimpleNamespace(count=lambda start=0, step=1: process._process_counter))
+
+
+@mutant(P, claims=["attr.daemon-no-children"], program=True, probe="""
+def try_then_count(conn):
+    import psutil
+    try:
+        mp.Process(target=nothing).start()
+    except AssertionError as exc:
+        conn.send((str(exc), len(psutil.Process().children())))
+
+if __name__ == "__main__":
+    print(ask(fork, try_then_count, daemon=True))
+""")
+def daemon_check_after_launch(process):
+    """start() in a daemon first makes the new process and only then raises its AssertionError."""
+    @around(process.BaseProcess, "start")
+    def start(original, self):
+        config = process._current_process._config
+        daemonic = config.pop("daemon", None)
+        try:
+            original(self)
+        finally:
+            if daemonic is not None:
+                config["daemon"] = daemonic
+        if daemonic:
+            raise AssertionError("daemonic processes are not allowed to have children")
+
+
+@mutant(FORK, claims=["attr.exitcode"],
+        probe="p = started(fork, sleep, 5); p.kill(); p.join(); print(p.exitcode)")
+def signal_deaths_read_as_sigterm(popen_fork):
+    """The fork and spawn Popen report every death by a signal as -SIGTERM (kill() then reads -15, not -9)."""
+    import signal
+
+    @around(popen_fork.Popen, "poll")
+    def poll(original, self, flag=os.WNOHANG):
+        code = original(self, flag)
+        if code is not None and code < 0:
+            self.returncode = code = -signal.SIGTERM
+        return code
+
+
+@mutant(P, claims=["attr.authkey"], probe="""
+import subprocess
+code = ("import os; os.urandom = lambda n: bytes(n); import multiprocessing; "
+        "print(bytes(multiprocessing.current_process().authkey) == bytes(32))")
+print(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout)
+""")
+def authkey_not_from_urandom(process):
+    """The main process derives its authkey from its pid and the time instead of drawing os.urandom(32)."""
+    import hashlib
+    import time
+    seed = f"{os.getpid()} {time.time()}".encode()
+    process._current_process._config["authkey"] = process.AuthenticationString(hashlib.sha256(seed).digest())
+
+
+@mutant(P, claims=["attr.authkey"], program=True, probe="""
+def key_type(conn):
+    conn.send(type(mp.current_process().authkey).__name__)
+
+if __name__ == "__main__":
+    print(ask(spawn, key_type))
+""")
+def authkey_reduced_to_bytes(process):
+    """Starting a process pickles an AuthenticationString as plain bytes, so a spawned child's key is bytes."""
+    def __reduce__(self):
+        from multiprocessing.context import get_spawning_popen
+        if get_spawning_popen() is None:
+            raise TypeError("Pickling an AuthenticationString object is disallowed for security reasons")
+        return bytes, (bytes(self),)
+    replace(process.AuthenticationString, "__reduce__", __reduce__)
+
+
+@mutant(P, claims=["attr.authkey"],
+        probe="r, w = fork.Pipe(False); p = fork.Process(target=send_me, args=(w,)); p.authkey = b'k' * 32; "
+              "p.start(); print(r.recv()[3] == b'k' * 32); p.join()")
+def child_authkey_reset_to_creators(process):
+    """A child takes its creator's own authkey at start-up, ignoring one assigned to its Process object."""
+    @around(process.BaseProcess, "_bootstrap")
+    def _bootstrap(original, self, *args, **kwargs):
+        self._config["authkey"] = process._current_process.authkey
+        return original(self, *args, **kwargs)
 
 
 # ---------------------------------------------------------------- 3, 10, 11: what the exit handler does
@@ -1440,6 +1572,22 @@ def child_gets_only_private_state(process):
     """A pickled Process carries only its underscore attributes, so a subclass's own ones are lost."""
     add(process.BaseProcess, "__getstate__",
         lambda self: {k: v for k, v in self.__dict__.items() if k.startswith("_")})
+
+
+@mutant(CTX, claims=["subclass.run-override"], program=True, probe="""
+def fresh(conn):
+    conn.send("probe_parent_marker" not in sys.modules)
+
+if __name__ == "__main__":
+    mp.set_start_method("spawn" if mp.get_start_method() != "spawn" else "fork", force=True)
+    sys.modules["probe_parent_marker"] = sys
+    print(mp.get_start_method(), ask(mp, fresh))
+""")
+def process_ignores_set_start_method(context):
+    """multiprocessing.Process (and so every subclass of it) starts with the platform's default start method, whatever set_start_method() chose."""
+    def _Popen(process_obj):
+        return context._default_context._default_context.Process._Popen(process_obj)
+    replace(context.Process, "_Popen", staticmethod(_Popen))
 
 
 # ---------------------------------------------------------------- 8: stdin
