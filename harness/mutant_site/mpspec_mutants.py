@@ -1958,3 +1958,21 @@ def interrupt_sends_sigterm(popen_fork):
     """Process.interrupt() sends SIGTERM instead of SIGINT."""
     import signal
     replace(popen_fork.Popen, "interrupt", lambda self: self._send_signal(signal.SIGTERM))
+
+
+# ---------------------------------------------------------------- 12: the chat server's sockets
+
+@mutant("socket", claims=["socket.empty-input-not-sent"], probe="""
+import socket
+a, b = socket.socketpair()
+print(a.send(b""), a.send(b"x"), b.recv(10))
+""")
+def empty_send_puts_a_byte_on_the_wire(socket):
+    """send(b"") still reports 0 bytes sent but puts a newline on the wire, as if an empty
+    message were an empty line."""
+    @around(socket.socket, "send")
+    def send(original, self, data, *args):
+        if not data:
+            original(self, b"\n", *args)
+            return 0
+        return original(self, data, *args)
