@@ -1741,7 +1741,12 @@ def default_start_method_fork_kept(context):
 @mutant(SPAWN_POPEN, claims=["beyond.fork-with-threads-warns"], probe="print(warnings_of_start(spawn))")
 def spawn_warns_about_threads(popen_spawn_posix):
     """spawn warns that forking a multi-threaded process may deadlock, as fork does."""
-    @around(popen_spawn_posix.Popen, "_launch")
+    _warn_when_threaded(popen_spawn_posix.Popen)
+
+
+def _warn_when_threaded(popen_class):
+    """Make ``popen_class._launch`` give 3.12's fork-with-threads warning itself."""
+    @around(popen_class, "_launch")
     def _launch(original, self, process_obj):
         import threading
         import warnings
@@ -1754,14 +1759,7 @@ def spawn_warns_about_threads(popen_spawn_posix):
 @mutant(FORK, claims=["beyond.fork-with-threads-warns"], until=(3, 12), probe="print(warnings_of_start(fork))")
 def fork_warning_backported(popen_fork):
     """fork warns about other threads before 3.12, as it does from 3.12 on."""
-    @around(popen_fork.Popen, "_launch")
-    def _launch(original, self, process_obj):
-        import threading
-        import warnings
-        if threading.active_count() > 1:
-            warnings.warn(f"This process (pid={os.getpid()}) is multi-threaded, use of fork() may "
-                          "lead to deadlocks in the child.", DeprecationWarning, stacklevel=2)
-        return original(self, process_obj)
+    _warn_when_threaded(popen_fork.Popen)
 
 
 @mutant(FORK, claims=["beyond.fork-with-threads-warns"], since=(3, 12), probe="print(warnings_of_start(fork))")
