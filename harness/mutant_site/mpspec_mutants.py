@@ -1579,7 +1579,8 @@ def fresh(conn):
     conn.send("probe_parent_marker" not in sys.modules)
 
 if __name__ == "__main__":
-    mp.set_start_method("spawn" if mp.get_start_method() != "spawn" else "fork", force=True)
+    # fork unless it is the default: a fork child is no fresh interpreter, the others are
+    mp.set_start_method("fork" if mp.get_start_method() != "fork" else "spawn", force=True)
     sys.modules["probe_parent_marker"] = sys
     print(mp.get_start_method(), ask(mp, fresh))
 """)
