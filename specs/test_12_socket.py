@@ -35,6 +35,7 @@ import pytest
 
 from fixtures import _program, chat_children, chat_client
 from harness import FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, ROOT, WINDOWS, leaks, programs
+from harness.lifecycle import poll_until
 
 HOST = "127.0.0.1"
 WAIT = 10.0  # seconds: the bound of every wait here; nothing waits on luck, only on progress
@@ -268,13 +269,12 @@ def is_zombie(pid):
 
 
 def wait_for_states(check, pids, what, timeout=WAIT):
-    """Poll process states (bounded) until ``check(pid)`` holds for every pid."""
-    deadline = time.monotonic() + timeout
-    while not all(check(pid) for pid in pids):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up after {timeout}s waiting for {what}: "
-                                 f"{[(pid, check(pid)) for pid in pids]}")
-        time.sleep(0.01)  # polling the process table, bounded by the deadline
+    """Poll process states (bounded) until ``check(pid)`` holds for every pid; on failure,
+    say what each pid showed."""
+    try:
+        poll_until(lambda: all(check(pid) for pid in pids), timeout, what)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {[(pid, check(pid)) for pid in pids]}") from None
 
 
 def zombies_of(pid):

@@ -270,6 +270,12 @@ def exit_handler(util, end_daemons, join_children, run_finalizers=lambda: True):
     atexit.register(_exit_function)
 
 
+def send_instead(popen_class, method, signal_name):
+    """Make ``popen_class.method`` (terminate, kill, interrupt) send another signal."""
+    import signal
+    replace(popen_class, method, lambda self: self._send_signal(getattr(signal, signal_name)))
+
+
 def terminate_daemons(children):
     for p in children:
         if p.daemon:
@@ -706,11 +712,7 @@ def run_only_in_child(process):
         probe="p = holding(fork); p.terminate(); p.join(); print(p.exitcode)")
 def terminate_sends_sigint(popen_fork):
     """terminate() sends SIGINT instead of SIGTERM."""
-    import signal
-
-    @around(popen_fork.Popen, "terminate")
-    def terminate(original, self):
-        self._send_signal(signal.SIGINT)
+    send_instead(popen_fork.Popen, "terminate", "SIGINT")
 
 
 @mutant(FORK, claims=["method.terminate-forceful", "attr.exitcode", "example.is-alive-lags-terminate",
@@ -718,11 +720,7 @@ def terminate_sends_sigint(popen_fork):
         probe="p = holding(fork); p.terminate(); p.join(); print(p.exitcode)")
 def terminate_sends_sigkill(popen_fork):
     """terminate() sends SIGKILL instead of SIGTERM."""
-    import signal
-
-    @around(popen_fork.Popen, "terminate")
-    def terminate(original, self):
-        self._send_signal(signal.SIGKILL)
+    send_instead(popen_fork.Popen, "terminate", "SIGKILL")
 
 
 @mutant(P, claims=["method.terminate-forceful"],
@@ -1855,11 +1853,7 @@ def start_twice_raises_runtimeerror(process):
         probe="p = holding(fork, ignore_term); p.kill(); p.join(1); print(p.exitcode); p._popen.kill(); p.join()")
 def kill_sends_sigterm(popen_fork):
     """kill() sends SIGTERM, like terminate(), instead of SIGKILL."""
-    import signal
-
-    @around(popen_fork.Popen, "kill")
-    def kill(original, self):
-        self._send_signal(signal.SIGTERM)
+    send_instead(popen_fork.Popen, "kill", "SIGTERM")
 
 
 @mutant(P, claims=["beyond.close-and-kill"],
@@ -1955,8 +1949,7 @@ def interrupt_backported(process):
         probe="p = holding(fork); p.interrupt(); p.join(); print(p.exitcode)")
 def interrupt_sends_sigterm(popen_fork):
     """Process.interrupt() sends SIGTERM instead of SIGINT."""
-    import signal
-    replace(popen_fork.Popen, "interrupt", lambda self: self._send_signal(signal.SIGTERM))
+    send_instead(popen_fork.Popen, "interrupt", "SIGTERM")
 
 
 # ---------------------------------------------------------------- 12: the chat server's sockets
