@@ -1,7 +1,8 @@
 """mpspec's harness: how the specs are run, guarded and reported.
 
 The specs (``specs/``) import this package; this package never imports the specs.
-Child-side code and whole programs live in ``fixtures/``.
+Child-side modules live in ``fixtures/``, the whole programs the specs run in
+``fixtures/programs/``; the harness's own tests in ``harness/tests/``.
 """
 
 import os
@@ -11,6 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SPECS_DIR = ROOT / "specs"
 FIXTURES_DIR = ROOT / "fixtures"
+PROGRAMS_DIR = FIXTURES_DIR / "programs"
+HARNESS_TESTS_DIR = ROOT / "harness" / "tests"
 CATALOG_PATH = SPECS_DIR / "claims.json"
 
 START_METHODS = ("fork", "spawn", "forkserver")

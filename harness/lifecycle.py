@@ -13,7 +13,7 @@ no releases for it: its clean-up path kills instead.
 import time
 from contextlib import contextmanager
 
-from fixtures._program import wait_many
+from fixtures.programs._program import wait_many
 
 WAIT = 10.0  # seconds; generous, since nothing here waits on luck, only on a child's progress
 
@@ -58,7 +58,7 @@ def join_all(processes, timeout=WAIT):
     """Wait, within one deadline, for every started process to end; return the ones that
     are still running when it passes (nothing is killed here). Any number of processes:
     their sentinels are waited on through wait_many (Windows's wait limit, see
-    fixtures/_program.py)."""
+    fixtures/programs/_program.py)."""
     deadline = time.monotonic() + timeout
     pending = {p.sentinel: p for p in processes if p.pid is not None}
     while pending:

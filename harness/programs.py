@@ -1,13 +1,13 @@
 """Run a fixture program as its own ``__main__``, the way a reader would run it by hand.
 
-``python fixtures/<name>.py <start-method> [args...]``: each program prints one line per
+``python fixtures/programs/<name>.py <start-method> [args...]``: each program prints one line per
 observation, ``observed: key=value``, which the runner parses into ``result.observed``.
 
 Output goes to files, not pipes, so a grandchild that inherits stdout can never make the
 runner hang. The program gets a session (process group) of its own; when it is done, every
 process still in that session is reported as a survivor and, unless the spec takes charge
 of them, killed. Its logs go to the directory the runner hands it in MPSPEC_LOGS (see
-fixtures/_program.py's log_dir and ``logs`` below), never to the working directory.
+fixtures/programs/_program.py's log_dir and ``logs`` below), never to the working directory.
 """
 
 import os
@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Sequence
 
 import psutil
 
-from fixtures import _program
-from harness import FIXTURES_DIR, START_METHODS, WINDOWS, leaks
+from fixtures.programs import _program
+from harness import PROGRAMS_DIR, START_METHODS, WINDOWS, leaks
 
 OBSERVED_PREFIX = "observed: "
 
@@ -72,7 +72,7 @@ NEW_SESSION = ({"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP} if WINDOWS
 def program_env(extra=None) -> dict:
     """The environment a fixture program runs in: ours, unbuffered UTF-8 output, not
     mistaken for an xdist worker, and the original process of a run of its own (no log
-    directory chosen for it: see fixtures/_program.py's log_dir)."""
+    directory chosen for it: see fixtures/programs/_program.py's log_dir)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8")
     for name in ("PYTEST_XDIST_WORKER", _program.LOGS_ENV, _program.LOGS_OWNER_ENV):
         env.pop(name, None)
@@ -81,9 +81,9 @@ def program_env(extra=None) -> dict:
 
 
 def script_path(name: str) -> Path:
-    path = FIXTURES_DIR / (name if name.endswith(".py") else name + ".py")
+    path = PROGRAMS_DIR / (name if name.endswith(".py") else name + ".py")
     if not path.is_file():
-        available = sorted(p.stem for p in FIXTURES_DIR.glob("*.py") if not p.stem.startswith("_"))
+        available = sorted(p.stem for p in PROGRAMS_DIR.glob("*.py") if not p.stem.startswith("_"))
         raise ProgramError(f"no fixture program {path} (available: {', '.join(available)})")
     return path
 
@@ -252,7 +252,7 @@ def run_program(name: str, start_method: str, *args: str, python: Optional[str] 
                 cwd=None, env: Optional[dict] = None, stdin: Optional[str] = None,
                 keep_survivors: bool = False, logs: Optional[Path] = None,
                 hand_logs: bool = True) -> ProgramResult:
-    """Run ``fixtures/<name>.py <start_method> *args`` and return what it did.
+    """Run ``fixtures/programs/<name>.py <start_method> *args`` and return what it did.
 
     ``logs``: the log directory handed to the program (MPSPEC_LOGS), made if missing and
     left to the caller (``result.logs``); by default one inside the runner's own temporary

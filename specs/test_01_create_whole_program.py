@@ -1,6 +1,6 @@
 """Section 1 of the tutorial, the whole-program claims: what a child does with the main file.
 
-Each spec runs a small real program from ``fixtures/`` (``python fixtures/<name>.py
+Each spec runs a small real program from ``fixtures/`` (``python fixtures/programs/<name>.py
 <start-method>``, runnable by hand) and reads what it printed. Under fork the child is a
 copy of the parent's memory and imports nothing; under spawn (and forkserver) the child is
 a fresh interpreter that imports the main file again, under the name ``__mp_main__``.

@@ -1,6 +1,6 @@
 """Section 2 of the tutorial, the whole-program claim: what terminate() leaves behind.
 
-The spec runs ``fixtures/terminate_with_grandchild.py``: a process with a child of its own
+The spec runs ``fixtures/programs/terminate_with_grandchild.py``: a process with a child of its own
 is terminated, and the program watches what becomes of that grandchild. On Linux the
 program is its own "child sub-reaper", so the orphan comes to it rather than to pid 1.
 """

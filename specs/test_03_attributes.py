@@ -3,7 +3,7 @@
 daemon, name, pid, exitcode and authkey. What a daemon does when its parent's code ends is
 a whole-program matter: see ``test_03_attributes_whole_program.py``. The numbers in default
 names, and the authkey a program draws, are read from fresh interpreters: a program of
-their own (``fixtures/process_names.py``) and ``python -c``.
+their own (``fixtures/programs/process_names.py``) and ``python -c``.
 """
 
 import multiprocessing
@@ -124,7 +124,7 @@ def test_a_fresh_program_numbers_its_processes_from_one_and_a_childs_from_its_ow
     after its own number and a colon.
 
     Only a fresh program shows the numbers themselves, so the spec runs one
-    (fixtures/process_names.py): its first four objects are named Piao-1 (a subclass),
+    (fixtures/programs/process_names.py): its first four objects are named Piao-1 (a subclass),
     ForkProcess-2 (SpawnProcess-2, ForkServerProcess-2: the one it starts), Process-3 and
     ForkProcess-4. The child started as number 2 names the objects it makes Process-2:1 and
     Piao-2:2, whatever its parent had counted. (attr.name; every start method.)

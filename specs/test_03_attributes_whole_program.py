@@ -1,7 +1,7 @@
 """Section 3 of the tutorial, the whole-program claim: when does a daemon end?
 
-Two programs: ``fixtures/daemon_at_exit.py`` lets the main code end normally, and
-``fixtures/killed_parent.py`` kills the parent process outright. Together they separate
+Two programs: ``fixtures/programs/daemon_at_exit.py`` lets the main code end normally, and
+``fixtures/programs/killed_parent.py`` kills the parent process outright. Together they separate
 "the parent's code ends" from "the parent process ends".
 """
 

@@ -1,9 +1,9 @@
 """Section 5 of the tutorial, the whole-program claims: names bound inside the main guard,
 and the name the tutorial's subclass gets in a fresh program.
 
-The first spec runs ``fixtures/main_reimport.py``, whose parent binds one name inside the
+The first spec runs ``fixtures/programs/main_reimport.py``, whose parent binds one name inside the
 guard before starting its children and one after; the children report which they can see.
-The second runs ``fixtures/process_names.py``, which makes the tutorial's ``Piao`` first.
+The second runs ``fixtures/programs/process_names.py``, which makes the tutorial's ``Piao`` first.
 """
 
 import multiprocessing

@@ -2,8 +2,8 @@
 
 A zombie is a process that has exited and whose parent has not yet collected it (waited
 for it); ``ps`` shows it in state Z. An orphan is a process still running whose parent has
-died; the OS re-parents it. Two programs: ``fixtures/zombie_states.py`` and
-``fixtures/killed_parent.py``. Linux re-parents an orphan to the nearest ancestor marked
+died; the OS re-parents it. Two programs: ``fixtures/programs/zombie_states.py`` and
+``fixtures/programs/killed_parent.py``. Linux re-parents an orphan to the nearest ancestor marked
 as a "child sub-reaper", else to pid 1. The killed-parent program marks itself, so on Linux
 the orphans come to it whatever pid 1 is; it stands in for init, and the verdict counts it
 as init. On macOS (no sub-reapers) they go to launchd, pid 1, which may collect a dead one

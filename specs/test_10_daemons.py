@@ -1,12 +1,12 @@
 """Section 10 of the tutorial: daemon processes at the end of a program.
 
-``fixtures/daemon_at_exit.py`` ends its main code without join() while a daemon and a
+``fixtures/programs/daemon_at_exit.py`` ends its main code without join() while a daemon and a
 non-daemon child run; its closing report is registered to run after multiprocessing's exit
 handler, so it shows what that handler did. The non-daemon's work is built so it can only
 finish once the daemon is gone (it waits for end-of-file on a pipe only the daemon holds
 open): the order of events is proven by who could see what, not by timing. Asked to, the
 worker then works on for a while, longer than a handler that waited only a moment would
-wait. ``fixtures/daemon_started_last.py`` starts a daemon as the main code's last act, and
+wait. ``fixtures/programs/daemon_started_last.py`` starts a daemon as the main code's last act, and
 has another daemon watch the main process until the handler terminates them.
 """
 
@@ -75,7 +75,7 @@ def test_a_daemon_may_not_start_a_process_of_its_own(start_method, observe_progr
     """start() inside a daemon raises AssertionError: daemonic processes are not allowed to have children.
 
     Every start method. It is an ``assert`` statement, so ``python -O`` removes the check:
-    under ``python -O fixtures/daemon_children.py <method>`` (children inherit -O) the
+    under ``python -O fixtures/programs/daemon_children.py <method>`` (children inherit -O) the
     daemon starts its child, which ends with exit code 0 (see also
     beyond.optimize-strips-checks). (daemon.children-assertion.)
     """

@@ -1,6 +1,6 @@
 """Section 11 of the tutorial, the summary: what the main process does for its children at exit.
 
-Both specs run ``fixtures/daemon_at_exit.py`` (see test_10_daemons.py): a daemon and a
+Both specs run ``fixtures/programs/daemon_at_exit.py`` (see test_10_daemons.py): a daemon and a
 non-daemon child are running when the main code ends; the closing report runs after
 multiprocessing's exit handler and looks at both: first at their process states, which
 collects nothing, then at their exit codes, which collects a child that is still a zombie.

@@ -2,8 +2,8 @@
 
 The tutorial's server accepts TCP connections and starts one process per connection; each
 process sends every message back upper-cased. Here that server is a real program,
-``fixtures/chat_server.py`` (its docstring says how it differs from the tutorial's and
-why), with a console client, ``fixtures/chat_client.py``. The specs start the server as a
+``fixtures/programs/chat_server.py`` (its docstring says how it differs from the tutorial's and
+why), with a console client, ``fixtures/programs/chat_client.py``. The specs start the server as a
 separate program in a session of its own, with the start method under test, and talk to it
 over 127.0.0.1 with plain sockets (or with the client program). The server prints one
 ``observed: ...`` line per event -- a session opened or closed in a serving child, a child
@@ -12,8 +12,8 @@ served which client.
 
 Run it by hand::
 
-    python fixtures/chat_server.py spawn --port 0        # prints "observed: port=N"
-    python fixtures/chat_client.py --port N              # in two other terminals
+    python fixtures/programs/chat_server.py spawn --port 0        # prints "observed: port=N"
+    python fixtures/programs/chat_client.py --port N              # in two other terminals
 """
 
 import errno
@@ -33,7 +33,8 @@ import time
 import psutil
 import pytest
 
-from fixtures import _program, chat_children, chat_client
+from fixtures import chat_children
+from fixtures.programs import _program, chat_client
 from harness import FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, ROOT, WINDOWS, leaks, programs
 from harness.lifecycle import poll_until
 
@@ -51,7 +52,7 @@ LINGER_ZERO = struct.pack("HH" if WINDOWS else "ii", 1, 0)
 # ---------------------------------------------------------------- the server, as a program
 
 class ChatServer:
-    """One run of fixtures/chat_server.py, with its output read as it comes.
+    """One run of fixtures/programs/chat_server.py, with its output read as it comes.
 
     Started with harness.programs' environment and session of its own, but not through
     run_program: that waits for the program to end, and this server must be talked to
@@ -402,7 +403,7 @@ BUDGET = 20.0  # seconds for every reply of every round, once they are all up
 MANY_CLIENTS_TIMEOUT = STARTUP + BUDGET + 2 * WAIT  # the server's start and teardown too
 
 # Windows's wait() takes fewer than 63 objects before Python 3.13, and the server waits on
-# two per client (fixtures/chat_server.py): MPSPEC_WAIT_LIMIT imposes that limit on any OS.
+# two per client (fixtures/programs/chat_server.py): MPSPEC_WAIT_LIMIT imposes that limit on any OS.
 WINDOWS_WAIT_LIMIT = {_program.WAIT_LIMIT_ENV: "63"}
 
 
@@ -478,7 +479,7 @@ def test_fifty_clients_are_served_with_windows_limit_on_waited_objects_in_force(
     and a sentinel per client: a server handing them all to one wait() fails with
     ValueError at about the thirtieth client (the 31st on POSIX, where the listening and
     wake-up sockets are in that wait too; the 32nd on Windows, whose loop watches those two
-    with select). This one waits through fixtures/_program.py's wait_many(), which splits
+    with select). This one waits through fixtures/programs/_program.py's wait_many(), which splits
     them into batches. The limit is imposed through
     MPSPEC_WAIT_LIMIT, so every OS runs the Windows-sized path; the platform's default start
     method serves. (socket.many-clients: holds.)
@@ -628,7 +629,7 @@ def test_the_server_collects_every_ended_child_so_no_zombies_pile_up(start_metho
     the server has logged every child as collected, none of the server's children (nor the
     fork server's, under forkserver) is a zombie, and no serving process of a finished
     session is left. How: the server waits on the listening socket and on each child's
-    sentinel together (see fixtures/chat_server.py). (socket.close-ends-session; every start
+    sentinel together (see fixtures/programs/chat_server.py). (socket.close-ends-session; every start
     method. Windows: see the skip reason.)
     """
     server = chat_server(start_method)
@@ -707,7 +708,7 @@ def test_the_tutorials_loop_leaves_ended_children_as_zombies_until_the_next_star
 # ---------------------------------------------------------------- socket.empty-input-not-sent
 
 def run_client(port, text, *args):
-    """Run fixtures/chat_client.py with ``text`` (str or bytes) as its standard input; the
+    """Run fixtures/programs/chat_client.py with ``text`` (str or bytes) as its standard input; the
     result has its run time in seconds as ``duration``."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     started = time.monotonic()
@@ -850,7 +851,7 @@ def fate_of_the_childs_bind(seen):
 def test_a_bind_above_the_main_guard_runs_again_in_children_that_reimport_the_main_module(start_method, run_program, verdict):
     """A listening socket made above the main guard is made again by spawn-like children.
 
-    fixtures/bind_above_guard.py binds at its top level, then starts one child, once without
+    fixtures/programs/bind_above_guard.py binds at its top level, then starts one child, once without
     and once with SO_REUSEADDR. Under fork the child is a copy of the parent made inside the
     guard: the top level does not run again and the child just works. Under spawn (and under
     forkserver while its children re-import the main module: Python before 3.13.8/3.14.1)
@@ -1227,13 +1228,13 @@ def test_the_readme_session_is_what_the_server_and_a_client_at_a_terminal_print(
     """
     body, (server_block, client_block, log_block) = readme_section(README_SECTION)
     command = shlex.split(server_block[0])
-    assert command[:5] == ["python", "fixtures/chat_server.py", "spawn", "--port", "0"], command
+    assert command[:5] == ["python", "fixtures/programs/chat_server.py", "spawn", "--port", "0"], command
     server = chat_server("spawn", *command[5:])
     startup = [line[len("# "):] for line in server_block[1:]]
     assert [masked(line) for line in server.lines[:len(startup)]] == [masked(line) for line in startup]
 
     command = shlex.split(client_block[0])
-    assert command[:3] == ["python", "fixtures/chat_client.py", "--port"], command
+    assert command[:3] == ["python", "fixtures/programs/chat_client.py", "--port"], command
     typed = [line[len(">>:"):].strip() for line in client_block[1:] if line.startswith(">>:")]
     code, shown = run_in_a_terminal([sys.executable, command[1], "--port", str(server.port)], typed)
     assert code == 0, shown

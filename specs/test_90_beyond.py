@@ -284,7 +284,7 @@ EXPECTED_PLAIN = {
 def test_python_O_strips_the_misuse_checks_that_are_written_as_asserts(start_method, verdict,
                                                                         run_program):
     """Five of Process's misuse checks are ``assert`` statements, and ``python -O`` removes
-    every assert. The whole program ``fixtures/optimized_misuse.py`` commits each misuse,
+    every assert. The whole program ``fixtures/programs/optimized_misuse.py`` commits each misuse,
     once without and once with -O (children inherit -O):
 
     - group=... and a daemon starting a child are simply allowed;

@@ -2,7 +2,7 @@
 
 A program run by hand is the original process of a run of its own: it makes a temporary log
 directory, hands it to its children, says where it is, and removes it at exit; it writes
-nothing where it runs (fixtures/_program.py, log_dir). The program runner hands each run a
+nothing where it runs (fixtures/programs/_program.py, log_dir). The program runner hands each run a
 directory instead, which the spec can read.
 """
 
@@ -14,8 +14,8 @@ import tempfile
 
 import pytest
 
-from fixtures import _program
-from harness import FIXTURES_DIR, FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, programs
+from fixtures.programs import _program
+from harness import PROGRAMS_DIR, FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, programs
 
 MADE = re.compile(r"^logs in (.+) \(removed at exit; set MPSPEC_LOGS=DIR to keep them in DIR\)$")
 
@@ -90,11 +90,11 @@ def test_a_program_that_imports_multiprocessing_util_first_is_refused_a_log_dire
     follow): a program that does it the other way round is stopped with a RuntimeError
     before it makes a directory that could be removed while its children still write."""
     code = "import multiprocessing.util, _program; _program.log_path('x.log')"
-    env = programs.program_env({"PYTHONPATH": str(FIXTURES_DIR)})
+    env = programs.program_env({"PYTHONPATH": str(PROGRAMS_DIR)})
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, timeout=20,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert result.returncode == 1, result
-    assert "RuntimeError: a temporary log directory needs fixtures/_program.py imported before " \
+    assert "RuntimeError: a temporary log directory needs fixtures/programs/_program.py imported before " \
            "multiprocessing.util" in result.stderr, result.stderr
     assert result.stdout == "" and list(tmp_path.iterdir()) == []
 

@@ -17,7 +17,8 @@ import pytest
 
 from harness import CATALOG_PATH, ROOT, SPECS_DIR, WINDOWS, catalog, leaks, programs, verdicts
 from harness.lifecycle import join_all, running_all
-from fixtures import _program, children
+from fixtures import children
+from fixtures.programs import _program
 
 MARKER = re.compile(r"""mark\.claim\(\s*["']([^"']+)["']""")
 
