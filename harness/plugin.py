@@ -7,7 +7,7 @@ It provides:
 - ``run_program``: runs a whole fixture program (see ``harness.programs``);
 - the leak guard: after each test, no child, grandchild or zombie may be left;
 - the ``claim("id")`` marker, checked against ``specs/claims.json``;
-- the claims matrix printed at the end of the run.
+- the claims matrix printed at the end of the run (``harness.report_render.terminal``).
 """
 
 import multiprocessing
@@ -134,19 +134,14 @@ def _record_of(item):
 
 @pytest.fixture
 def verdict(request):
-    """Where a spec records whether the tutorial's statement held (see harness.verdicts)."""
+    """Where a spec records what it observed and whether the tutorial held (harness.verdicts).
+    A claim test that passes without a verdict for each of its claims fails (see
+    pytest_runtest_makereport), whether or not it asked for this fixture."""
     item = request.node
     method = item.callspec.params.get("start_method") if hasattr(item, "callspec") else None
-    recorder = verdicts.Verdict(_claim_ids(item), method)
     record = _record_of(item)
-    if record is not None:
-        recorder.records = record["verdicts"]  # recorded straight into the test's report
-    yield recorder
-    call = getattr(item, "_mpspec_call_report", None)
-    if call is not None and call.passed:
-        missing = [c for c in recorder.claim_ids if c not in recorder.records]
-        if missing:
-            pytest.fail(f"spec bug: the test passed but recorded no verdict for {missing}", pytrace=False)
+    return verdicts.Verdict(_claim_ids(item), method,
+                            records=record["verdicts"] if record is not None else None)
 
 
 @pytest.fixture
@@ -205,7 +200,7 @@ def _leak_guard(request):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Keep the call report (for the verdict check), tell a failure which claim broke, and
+    """Fail a claim test that passed without a verdict, tell a failure which claim broke, and
     report every start-method skip at one place, so ``-ra`` names each reason once with a
     count instead of once per test."""
     outcome = yield
@@ -213,8 +208,13 @@ def pytest_runtest_makereport(item, call):
     line = getattr(item, "_mpspec_method_skip", None)
     if report.skipped and line and isinstance(report.longrepr, tuple):
         report.longrepr = (__file__, line, report.longrepr[2])
-    if report.when == "call":
-        item._mpspec_call_report = report
+    record = _record_of(item)
+    if report.when == "call" and report.passed and record and record["claims"]:
+        missing = [c for c in record["claims"] if c not in record["verdicts"]]
+        if missing:
+            report.outcome = "failed"
+            report.longrepr = (f"spec bug: the test passed but recorded no verdict for "
+                               f"{', '.join(missing)} (call verdict.expect(...); see harness/verdicts.py)")
     if report.failed:
         known = catalog.load()
         method = item.callspec.params.get("start_method") if hasattr(item, "callspec") else None
@@ -260,55 +260,16 @@ class MatrixCollector:
     def pytest_terminal_summary(self, terminalreporter):
         if self.config.getoption("--no-matrix") or hasattr(self.config, "workerinput"):
             return
-        lines = render_matrix(self.outcomes)
-        if not lines:
+        if not self.outcomes:
             return
+        from harness import report, report_render
+        matrix = report.Matrix(catalog.load())
+        matrix.add(report.results_document(self.outcomes), "this run")
         terminalreporter.section(
             f"mpspec claims matrix: Python {platform.python_version()} on {PLATFORM_NAME}, "
             f"default start method {multiprocessing.get_context().get_start_method()}")
-        for line in lines:
+        for line in report_render.terminal(matrix, width=100):
             terminalreporter.write_line(line)
-
-
-def cells_by_claim(outcomes):
-    """{claim: {start_method: cell}} folded from per-test outcomes."""
-    table = OrderedDict()
-    for entry in outcomes.values():
-        method = entry["start_method"] or "any"
-        for cid in entry["claims"]:
-            if entry["outcome"] == "failed":
-                cell = verdicts.FAILED
-            elif entry["outcome"] == "skipped":
-                cell = verdicts.SKIPPED
-            else:
-                cell = entry["verdicts"].get(cid, {}).get("verdict", verdicts.NO_VERDICT)
-            table.setdefault(cid, OrderedDict()).setdefault(method, []).append(cell)
-    return {cid: {m: verdicts.combine(cells) for m, cells in by_m.items()}
-            for cid, by_m in table.items()}
-
-
-def render_matrix(outcomes, methods=START_METHODS):
-    known = catalog.load()
-    table = cells_by_claim(outcomes)
-    columns = list(methods) + (["any"] if any("any" in row for row in table.values()) else [])
-    order = [cid for cid in known if cid in table]
-    if not order:
-        return []
-    width = max(len(cid) for cid in order)
-    cell_w = max(len(v) for v in verdicts.VERDICTS + (verdicts.FAILED,)) + 1
-    lines = ["claim".ljust(width) + " | " + " ".join(c.ljust(cell_w) for c in columns),
-             "-" * (width + 3 + (cell_w + 1) * len(columns))]
-    for cid in order:
-        row = table[cid]
-        lines.append(cid.ljust(width) + " | " + " ".join((row.get(c) or "-").ljust(cell_w) for c in columns))
-    counts = {}
-    for row in table.values():
-        for cell in row.values():
-            counts[cell] = counts.get(cell, 0) + 1
-    lines.append("")
-    lines.append(f"{len(order)} of {len(known)} catalog claims covered in this run; cells: "
-                 + ", ".join(f"{counts[k]} {k}" for k in sorted(counts)))
-    return lines
 
 
 # ---------------------------------------------------------------- the claims report file

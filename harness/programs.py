@@ -10,6 +10,7 @@ of them, killed. Its logs go to the directory the runner hands it in MPSPEC_LOGS
 fixtures/programs/_program.py's log_dir and ``logs`` below), never to the working directory.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -45,17 +46,21 @@ class ProgramResult:
     logs: Optional[Path] = None  # the run's log directory, while the caller's to keep (see run_program)
 
     def _pairs(self):
-        for line in self.stdout.splitlines():
+        for n, line in enumerate(self.stdout.splitlines(), 1):
             if line.startswith(OBSERVED_PREFIX):
                 key, _, value = line[len(OBSERVED_PREFIX):].partition("=")
-                yield key.strip(), value.strip()
+                try:
+                    yield key.strip(), json.loads(value)
+                except ValueError:
+                    raise ProgramError(f"{self.script}: stdout line {n} is not an observation "
+                                       f"(key=<JSON>): {line!r}\n{self.explain()}") from None
 
     @property
-    def observed(self) -> Dict[str, str]:
-        """``observed: key=value`` lines as a dict (the last value of a repeated key wins)."""
+    def observed(self) -> Dict[str, object]:
+        """``observed: key=<JSON>`` lines as a dict of values (the last of a repeated key wins)."""
         return dict(self._pairs())
 
-    def observations(self, key) -> List[str]:
+    def observations(self, key) -> List[object]:
         """Every value printed for ``key``, in order."""
         return [v for k, v in self._pairs() if k == key]
 

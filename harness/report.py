@@ -42,7 +42,7 @@ from pathlib import Path
 
 from harness import PLATFORM_NAME, START_METHODS, catalog, verdicts
 
-FORMAT = "mpspec-results/1"
+FORMAT = "mpspec-results/2"  # 2: the verdict words of harness/verdicts.py, observations per claim
 OUTCOMES = ("passed", "failed", "skipped")
 OS_ORDER = ("Linux", "macOS", "Windows")
 ANY_METHOD = "any"  # the column of a test that is not run per start method
@@ -88,7 +88,8 @@ def results_document(outcomes, run=None):
             ("python", run["python"]),
             ("os", run["os"]),
             ("outcome", entry.get("outcome")),
-            ("verdicts", {cid: {"verdict": v.get("verdict"), "observed": v.get("observed")}
+            ("verdicts", {cid: {"verdict": v.get("verdict"), "observed": v.get("observed"),
+                                "observations": list(v.get("observations") or [])}
                           for cid, v in (entry.get("verdicts") or {}).items()}),
             ("skip_reason", entry.get("skip_reason")),
         ]))
@@ -156,8 +157,9 @@ def parse_results(text, path="<results>"):
         found = test.get("verdicts") or {}
         _check(isinstance(found, dict), path, f'{where}: "verdicts" must be an object')
         for cid, v in found.items():
-            _check(isinstance(v, dict) and v.get("verdict") in verdicts.VERDICTS, path,
-                   f"{where}: verdict for {cid!r} is {v!r}, expected one of {', '.join(verdicts.VERDICTS)}")
+            allowed = verdicts.VERDICTS + (verdicts.DISAGREE,)
+            _check(isinstance(v, dict) and v.get("verdict") in allowed, path,
+                   f"{where}: verdict for {cid!r} is {v!r}, expected one of {', '.join(allowed)}")
     return data
 
 
@@ -216,12 +218,12 @@ class Cell:
 
     @property
     def value(self):
-        return verdicts.combine([e[0] for e in self.entries])
+        return verdicts.fold(e[0] for e in self.entries)
 
     @property
     def conflicting(self):
         """Several tests (or runs) of this cell measured different verdicts."""
-        return len({e[0] for e in self.entries if e[0] in verdicts.VERDICTS}) > 1
+        return self.value == verdicts.DISAGREE
 
     @property
     def skip_reasons(self):
@@ -264,8 +266,8 @@ class Matrix:
                     value, detail = verdicts.SKIPPED, test.get("skip_reason")
                 else:
                     found = (test.get("verdicts") or {}).get(cid)
-                    value = found["verdict"] if found else verdicts.NO_VERDICT
-                    detail = found.get("observed") if found else None
+                    value = found["verdict"] if found else verdicts.FAILED
+                    detail = found.get("observed") if found else "passed without a verdict"
                 self.rows.setdefault(cid, {}).setdefault(column, Cell()).add(
                     value, detail, test.get("nodeid", "?"), source)
         columns = {col for row in self.rows.values() for col in row} | set(self.columns)
@@ -351,7 +353,6 @@ class Matrix:
             ("by_os", [c for c in ids if self.by_os(c)]),
             ("by_version", [c for c in ids if self.by_version(c)]),
             ("failures", self.failures()),
-            ("no_verdict", self.cells_with(verdicts.NO_VERDICT)),
             ("conflicts", self.conflicts()),
         ])
 

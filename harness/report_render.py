@@ -13,37 +13,39 @@ from collections import Counter, OrderedDict
 from harness import verdicts
 from harness.report import ANY_METHOD, version_key
 
+# One word per cell state, the same in the terminal, Markdown and HTML (specs/INTERPRETING.md
+# says what each means); Markdown shows the symbol, with the words in its legend.
 SYMBOLS = OrderedDict([
     (verdicts.HOLDS, "✅"),
     (verdicts.DOES_NOT_HOLD, "❌"),
     (verdicts.PARTLY, "🌓"),
-    (verdicts.NOT_ASSERTABLE, "❔"),
+    (verdicts.LUCK, "🎲"),
+    (verdicts.NOT_APPLICABLE, "➖"),
+    (verdicts.DISAGREE, "⚖️"),
     (verdicts.SKIPPED, "⏭️"),
     (verdicts.FAILED, "💥"),
-    (verdicts.NO_VERDICT, "⚠️"),
 ])
-SHORT = {  # the word in an HTML cell; the legend and the hover text say it in full
-    verdicts.HOLDS: "holds",
-    verdicts.DOES_NOT_HOLD: "no",
-    verdicts.PARTLY: "partly",
-    verdicts.NOT_ASSERTABLE: "n/a",
-    verdicts.SKIPPED: "skip",
-    verdicts.FAILED: "FAIL",
-    verdicts.NO_VERDICT: "none",
-}
+SHORT = {value: value for value in SYMBOLS}  # the word in an HTML cell is the word itself
 CSS_CLASS = {
     verdicts.HOLDS: "holds", verdicts.DOES_NOT_HOLD: "nohold", verdicts.PARTLY: "partly",
-    verdicts.NOT_ASSERTABLE: "na", verdicts.SKIPPED: "skipped", verdicts.FAILED: "failed",
-    verdicts.NO_VERDICT: "noverdict",
+    verdicts.LUCK: "luck", verdicts.NOT_APPLICABLE: "na", verdicts.DISAGREE: "disagree",
+    verdicts.SKIPPED: "skipped", verdicts.FAILED: "failed",
 }
 LEGEND_TEXT = {
-    verdicts.HOLDS: "the tutorial holds",
-    verdicts.DOES_NOT_HOLD: "the tutorial does not hold",
-    verdicts.PARTLY: "holds in part (or tests disagree)",
-    verdicts.NOT_ASSERTABLE: "not assertable (scheduling luck)",
-    verdicts.SKIPPED: "skipped (why: in the note)",
-    verdicts.FAILED: "spec failed",
-    verdicts.NO_VERDICT: "passed without a verdict (spec bug)",
+    verdicts.HOLDS: "the tutorial's statement is what Python does here",
+    verdicts.DOES_NOT_HOLD: "Python does otherwise here",
+    verdicts.PARTLY: "the tutorial is half right here",
+    verdicts.LUCK: "scheduling decides whether it comes true",
+    verdicts.NOT_APPLICABLE: "the claim is about another configuration",
+    verdicts.DISAGREE: "the claim's tests measured different verdicts",
+    verdicts.SKIPPED: "not run here (why: in the notes)",
+    verdicts.FAILED: "the spec failed: Python did not do what the spec asserts",
+}
+# The terminal's cell: a fixed width, the word (abbreviated only where it must be).
+TERMINAL_WORD = {
+    verdicts.HOLDS: "holds", verdicts.DOES_NOT_HOLD: "NOT", verdicts.PARTLY: "partly",
+    verdicts.LUCK: "luck", verdicts.NOT_APPLICABLE: "n/a", verdicts.DISAGREE: "differ",
+    verdicts.SKIPPED: "skip", verdicts.FAILED: "FAILED",
 }
 DEFAULT_TITLE = "mpspec claims report"
 
@@ -97,7 +99,7 @@ def _observations(matrix, cid):
     for column in matrix.columns:
         cell = matrix.cell(cid, column)
         for value, detail, _nodeid, _source in (cell.entries if cell else ()):
-            if value in verdicts.VERDICTS or value == verdicts.FAILED:
+            if value in SYMBOLS and value != verdicts.SKIPPED:
                 seen.setdefault((value, detail or ""), []).append(_column_name(column))
     return [(value, detail, list(OrderedDict.fromkeys(cols))) for (value, detail), cols in seen.items()]
 
@@ -132,15 +134,10 @@ def _summary_items(matrix):
     if len(grouped) > 10:
         text += f"; and {len(grouped) - 10} more"
     items.append(("Spec failures", len(failures), text or "none"))
-    if s["no_verdict"]:
-        items.append(("Passed without a verdict", len(s["no_verdict"]),
-                      _ids(list(OrderedDict.fromkeys(c for c, _ in s["no_verdict"])))))
     if s["conflicts"]:
         by_claim = Counter(cid for cid, _ in s["conflicts"])
         items.append(("Claims whose tests disagree", len(by_claim),
-                      "in one configuration, the claim's tests measured different verdicts "
-                      "(holds beside does not hold folds into partly; a not-assertable part "
-                      "beside holds leaves holds): " + ", ".join(
+                      "in one configuration, the claim's tests measured different verdicts: " + ", ".join(
                           f"`{cid}` ({n} cell{'s' if n > 1 else ''})" for cid, n in by_claim.items())))
     if matrix.unknown_claims:
         items.append(("Claims not in the catalog (ignored)", len(matrix.unknown_claims),
@@ -241,7 +238,8 @@ td.v{cursor:help;min-width:3.2em}
 .na{background:#b6c2d9;color:#1f2328}
 .skipped{background:#eef0f3;color:#57606a}
 .failed{background:#6e1f8a;color:#fff;font-weight:bold}
-.noverdict{background:#fff8c5;color:#6e4b00}
+.luck{background:#d8c8f0;color:#1f2328}
+.disagree{background:#fff8c5;color:#6e4b00}
 td.notrun{background:#fff}
 td.conflict{outline:2px dashed #1f2328;outline-offset:-3px}
 details.notes{margin-top:1.5em}
@@ -262,13 +260,12 @@ def html(matrix, zh=False, title=None):
            f"<title>{_e(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
            f"<h1>{_e(title)}</h1>", f'<p class="runs">{_e(_runs_line(matrix))}</p>', '<ul class="summary">']
     for label, count, text in _summary_items(matrix):
-        bad = count and label in ("Spec failures", "Unreadable result files", "Passed without a verdict")
+        bad = count and label in ("Spec failures", "Unreadable result files")
         out.append(f'<li><b>{_e(label)}: <span class="{"bad" if bad else ""}">{count}</span></b> '
                    f'{_e(text.replace("`", ""))}</li>')
     out.append("</ul>")
     out.append('<p class="legend">' + "".join(
         f'<span class="{CSS_CLASS[k]}">{_e(SHORT[k])} = {_e(LEGEND_TEXT[k])}</span>' for k in SYMBOLS)
-        + '<span style="border:1px dashed #1f2328">dashed = partly because its tests disagree</span>'
         + "<span>blank = not run</span>"
         + (f"<span>{ANY_METHOD} = tests that do not run per start method</span>"
            if any(c[2] == ANY_METHOD for c in matrix.columns) else "")
@@ -330,3 +327,38 @@ def html(matrix, zh=False, title=None):
             + _e(", ".join(source for source, _ in matrix.runs) or "no results") + "</footer>",
             "</body>", "</html>", ""]
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------- terminal
+
+def terminal(matrix, width=100):
+    """The matrix as plain lines for the end of a pytest run: one row per claim, a cell per
+    start method, the claim's statement cut to fit ``width`` (at most 100), then the legend."""
+    width = min(max(width or 100, 60), 100)
+    methods = [c[2] for c in matrix.columns]
+    cell_w = max(len(w) for w in TERMINAL_WORD.values()) + 1
+    id_w = min(max((len(cid) for cid in matrix.rows), default=5), 36)
+    lines = [" ".join(m[:cell_w - 1].ljust(cell_w - 1) for m in methods) + "  " + "claim: tutorial statement",
+             "-" * width]
+    for cid in matrix.rows:
+        cells = " ".join(TERMINAL_WORD.get(matrix.value(cid, c), "-").ljust(cell_w - 1) for c in matrix.columns)
+        head = f"{cells}  {cid.ljust(id_w)} "
+        room = width - len(head)
+        statement = matrix.claims[cid].statement
+        if len(statement) > room:
+            statement = statement[:max(room - 1, 0)] + "…"
+        lines.append(head + statement)
+    lines.append("")
+    legend = "; ".join(f"{TERMINAL_WORD[k]} = {LEGEND_TEXT[k]}" for k in SYMBOLS)
+    lines += _wrap(f"Cells say whether the tutorial's statement held: {legend}. "
+                   "Meanings: specs/INTERPRETING.md.", width)
+    counts = Counter(matrix.value(cid, c) for cid in matrix.rows for c in matrix.columns
+                     if matrix.value(cid, c))
+    lines += _wrap(f"{len(matrix.rows)} of {len(matrix.claims)} catalog claims in this run; cells: "
+                   + ", ".join(f"{counts[k]} {k}" for k in SYMBOLS if counts[k]), width)
+    return lines
+
+
+def _wrap(text, width):
+    import textwrap
+    return textwrap.wrap(text, width) or [""]

@@ -15,7 +15,8 @@ import tempfile
 import pytest
 
 from fixtures.programs import _program
-from harness import PROGRAMS_DIR, FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, programs
+from fixtures.facts import FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD
+from harness import PROGRAMS_DIR, programs
 
 MADE = re.compile(r"^logs in (.+) \(removed at exit; set MPSPEC_LOGS=DIR to keep them in DIR\)$")
 
