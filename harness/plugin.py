@@ -313,11 +313,28 @@ def pytest_deselected(items):
         config._mpspec_deselected = getattr(config, "_mpspec_deselected", 0) + len(items)
 
 
+def _check_errata(session):
+    """A claim that does not hold everywhere in this run (a cell does not hold, partly, luck
+    or tests disagree) must say in specs/claims.json what is true: else the run fails."""
+    outcomes = session.config._mpspec_matrix.outcomes
+    if not outcomes:
+        return
+    from harness import report
+    matrix = report.Matrix(catalog.load())
+    matrix.add(report.results_document(outcomes), "this run")
+    problem = report.errata_problem(matrix)
+    if problem:
+        session.config._mpspec_errata_problem = problem
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_sessionfinish(session, exitstatus):
     """On the xdist controller (or a plain run): write the results file and its matrices."""
     config = session.config
     if hasattr(config, "workerinput"):
         return
+    _check_errata(session)
     path = _claims_report_path(config)
     if path is None:
         return
@@ -341,3 +358,8 @@ def pytest_terminal_summary(terminalreporter, config):
     written = getattr(config, "_mpspec_report_written", None)
     if written:
         terminalreporter.write_line(written)
+    problem = getattr(config, "_mpspec_errata_problem", None)
+    if problem:
+        terminalreporter.write_sep("=", "mpspec: claims without errata (the run fails)", red=True)
+        for line in problem:
+            terminalreporter.write_line(line, red=True)

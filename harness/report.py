@@ -3,19 +3,23 @@
 A run of the specs writes a small JSON file (``write_results``; the plugin does it at the
 end of the session, see ``--claims-report``). It names the run's configuration (Python
 version, OS, default start method) and, for each claim test, its claims, start method,
-outcome, measured verdicts with the observed text, and skip reason::
+outcome, skip reason, and per claim the verdict its observations fold into (with the
+words of ``harness.verdicts``) and each observation with its own verdict::
 
-    {"format": "mpspec-results/1",
+    {"format": "mpspec-results/2",
      "run": {"python": "3.11.7", "os": "Linux", "machine": "x86_64", ...},
      "tests": [{"nodeid": "specs/test_x.py::test_y[spawn]", "claims": ["create.not-started"],
                 "start_method": "spawn", "outcome": "passed", "skip_reason": null,
                 "python": "3.11.7", "os": "Linux",
-                "verdicts": {"create.not-started": {"verdict": "holds", "observed": "..."}}}]}
+                "verdicts": {"create.not-started": {"verdict": "holds", "observed": "...",
+                             "observations": [{"verdict": "holds", "observed": "..."}]}}}]}
 
 ``merge`` reads any number of such files and builds one matrix: rows are the catalog's
 claims in tutorial order, columns are (OS, Python, start method), a cell folds the tests of
-one claim in one column with ``harness.verdicts.combine``. ``harness.report_render`` draws it
-as Markdown (for GitHub) and as a self-contained HTML page. Standard library only.
+one claim in one column with ``harness.verdicts.fold`` (the one rule, specs/INTERPRETING.md).
+The matrix also knows each claim's tests, from the nodeids in the results (``Matrix.tests``).
+``harness.report_render`` draws it in the terminal, as Markdown (for GitHub) and as a
+self-contained HTML page. Standard library only.
 
 Command line::
 
@@ -23,7 +27,8 @@ Command line::
 
 Arguments may be files, directories (their ``results-*.json``) or glob patterns. A file that
 cannot be read is named on stderr and in the report, the others are still merged, and the
-command exits 1.
+command exits 1. It also exits 1, naming them, when claims that do not hold everywhere (a
+cell does not hold, partly, luck or tests disagree) have no errata in specs/claims.json.
 """
 
 import argparse
@@ -40,13 +45,25 @@ from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from harness import PLATFORM_NAME, START_METHODS, catalog, verdicts
+from harness import CATALOG_PATH, PLATFORM_NAME, ROOT, START_METHODS, catalog, verdicts
 
 FORMAT = "mpspec-results/2"  # 2: the verdict words of harness/verdicts.py, observations per claim
+OLD_FORMATS = {  # formats this version refuses, and why
+    "mpspec-results/1": "the first results format, whose verdict words (and their folding into "
+                        "'partly') are no longer those of the matrix; run the specs again to write "
+                        "an mpspec-results/2 file",
+}
 OUTCOMES = ("passed", "failed", "skipped")
 OS_ORDER = ("Linux", "macOS", "Windows")
 ANY_METHOD = "any"  # the column of a test that is not run per start method
 NOT_RUN = None  # a cell no test of the claim reached
+# The verdicts a difference by start method, OS or Python is made of (never luck, not
+# applicable or tests disagree), and the cells that make a claim need errata in the catalog.
+COMPARABLE = (verdicts.HOLDS, verdicts.DOES_NOT_HOLD, verdicts.PARTLY)
+NEEDS_ERRATA = (verdicts.DOES_NOT_HOLD, verdicts.PARTLY, verdicts.LUCK, verdicts.DISAGREE)
+
+CATALOG_NAME = CATALOG_PATH.relative_to(ROOT).as_posix()
+
 
 class ResultsError(Exception):
     """A results file is missing, truncated or not in mpspec's format (the message names it)."""
@@ -136,31 +153,52 @@ def parse_results(text, path="<results>"):
         hint = " (the file looks truncated)" if text.strip() and not text.rstrip().endswith("}") else ""
         raise ResultsError(f"{path}: not valid JSON{hint}: {exc}") from None
     _check(isinstance(data, dict), path, "expected a JSON object")
-    _check(data.get("format") == FORMAT, path,
-           f"not an mpspec results file (format is {data.get('format')!r}, expected {FORMAT!r})")
+    found_format = data.get("format")
+    _check(not (isinstance(found_format, str) and found_format in OLD_FORMATS), path,
+           f"written in format {found_format!r}, which this version refuses: "
+           f"{OLD_FORMATS.get(found_format)}")
+    _check(found_format == FORMAT, path,
+           f"not an mpspec results file (format is {found_format!r}, expected {FORMAT!r})")
     run = data.get("run")
     _check(isinstance(run, dict), path, 'missing the "run" object')
     for key in ("python", "os"):
         _check(isinstance(run.get(key), str) and run[key], path, f'run: missing "{key}"')
+    for key in ("partial", "finished", "implementation"):
+        _check(run.get(key) is None or isinstance(run[key], str), path,
+               f'run: "{key}" must be a string or null, not {run.get(key)!r}')
     tests = data.get("tests")
     _check(isinstance(tests, list), path, 'missing the "tests" list')
     for n, test in enumerate(tests):
-        where = f"tests[{n}]"
-        _check(isinstance(test, dict), path, f"{where}: expected an object")
-        where = f"{where} ({test.get('nodeid', '?')})"
-        _check(isinstance(test.get("claims"), list) and all(isinstance(c, str) for c in test["claims"]),
-               path, f'{where}: "claims" must be a list of claim IDs')
-        _check(test.get("outcome") in OUTCOMES, path,
-               f"{where}: outcome {test.get('outcome')!r} is not one of {', '.join(OUTCOMES)}")
-        method = test.get("start_method")
-        _check(method is None or isinstance(method, str), path, f"{where}: bad start_method {method!r}")
-        found = test.get("verdicts") or {}
-        _check(isinstance(found, dict), path, f'{where}: "verdicts" must be an object')
-        for cid, v in found.items():
-            allowed = verdicts.VERDICTS + (verdicts.DISAGREE,)
-            _check(isinstance(v, dict) and v.get("verdict") in allowed, path,
-                   f"{where}: verdict for {cid!r} is {v!r}, expected one of {', '.join(allowed)}")
+        _check_test(test, path, f"tests[{n}]")
     return data
+
+
+JUDGED = verdicts.VERDICTS + (verdicts.DISAGREE,)  # what a results file may say of a claim
+
+
+def _check_test(test, path, where):
+    _check(isinstance(test, dict), path, f"{where}: expected an object")
+    _check(isinstance(test.get("nodeid"), str) and test.get("nodeid"), path, f'{where}: missing "nodeid"')
+    where = f"{where} ({test['nodeid']})"
+    _check(isinstance(test.get("claims"), list) and all(isinstance(c, str) for c in test["claims"]),
+           path, f'{where}: "claims" must be a list of claim IDs')
+    _check(test.get("outcome") in OUTCOMES, path,
+           f"{where}: outcome {test.get('outcome')!r} is not one of {', '.join(OUTCOMES)}")
+    for key in ("start_method", "python", "os", "skip_reason"):
+        value = test.get(key)
+        _check(value is None or isinstance(value, str), path, f"{where}: bad {key} {value!r}")
+    found = test.get("verdicts") or {}
+    _check(isinstance(found, dict), path, f'{where}: "verdicts" must be an object')
+    for cid, v in found.items():
+        _check(isinstance(v, dict) and v.get("verdict") in JUDGED, path,
+               f"{where}: verdict for {cid!r} is {v!r}, expected one of {', '.join(JUDGED)}")
+        _check(v.get("observed") is None or isinstance(v["observed"], str), path,
+               f"{where}: the observed text for {cid!r} must be a string")
+        observations = v.get("observations") or []
+        _check(isinstance(observations, list) and all(
+            isinstance(o, dict) and o.get("verdict") in verdicts.VERDICTS for o in observations), path,
+            f"{where}: the observations for {cid!r} must be objects with a verdict "
+            f"({', '.join(verdicts.VERDICTS)})")
 
 
 def load_results(path):
@@ -281,15 +319,31 @@ class Matrix:
         cell = self.cell(cid, column)
         return cell.value if cell else NOT_RUN
 
+    def tests(self, cid):
+        """The claim's tests, as the results name them: {test without its parameters:
+        [its parameters (start methods), in column order]}, gathered from every cell."""
+        found = OrderedDict()
+        for column in self.columns:
+            cell = self.cell(cid, column)
+            for _value, _detail, nodeid, _source in (cell.entries if cell else ()):
+                test, _, param = nodeid.partition("[")
+                params = found.setdefault(test, [])
+                param = param.rstrip("]")
+                if param and param not in params:
+                    params.append(param)
+        return found
+
     # -- the summary
     def _verdicts_by(self, cid, group_key, methods_only=False):
-        """{group: {varying part: verdict}} over the columns whose cell has a verdict."""
+        """{group: {varying part: verdict}} over the columns whose cell can be compared:
+        holds, does not hold or partly. Luck, not applicable and tests disagree are never a
+        difference by start method, OS or Python (specs/INTERPRETING.md)."""
         groups = OrderedDict()
         for column in self.columns:
             if methods_only and column[2] == ANY_METHOD:
                 continue  # a test that runs once, not per method, says nothing about methods
             value = self.value(cid, column)
-            if value in verdicts.VERDICTS:
+            if value in COMPARABLE:
                 fixed, varying = group_key(column)
                 groups.setdefault(fixed, OrderedDict())[varying] = value
         return groups
@@ -323,10 +377,21 @@ class Matrix:
                         changed[name].append(cid)
         return changed
 
+    def _judged(self, cid):
+        return {v for v in (self.value(cid, c) for c in self.columns) if v not in (NOT_RUN, verdicts.SKIPPED)}
+
     def holds_everywhere(self, cid):
-        values = [self.value(cid, c) for c in self.columns]
-        found = [v for v in values if v in verdicts.VERDICTS]
-        return bool(found) and set(found) == {verdicts.HOLDS} and verdicts.FAILED not in values
+        """Every cell that ran holds or does not apply, and at least one holds."""
+        judged = self._judged(cid)
+        return verdicts.HOLDS in judged and judged <= {verdicts.HOLDS, verdicts.NOT_APPLICABLE}
+
+    def needs_errata(self, cid):
+        """A cell says the tutorial is not simply right: does not hold, partly, luck or tests disagree."""
+        return bool(self._judged(cid) & set(NEEDS_ERRATA))
+
+    def missing_errata(self):
+        """The claims that need errata (``needs_errata``) and have none in the catalog."""
+        return [cid for cid in self.rows if self.needs_errata(cid) and not self.claims[cid].errata]
 
     def failures(self):
         """[(claim, column, [nodeids])] for every cell where a spec failed."""
@@ -352,8 +417,10 @@ class Matrix:
             ("by_method", [c for c in ids if self.by_method(c)]),
             ("by_os", [c for c in ids if self.by_os(c)]),
             ("by_version", [c for c in ids if self.by_version(c)]),
+            ("luck", [c for c in ids if verdicts.LUCK in self._judged(c)]),
             ("failures", self.failures()),
             ("conflicts", self.conflicts()),
+            ("missing_errata", self.missing_errata()),
         ])
 
     def oses(self):
@@ -408,11 +475,36 @@ def summary_lines(matrix):
              f"catalog claims covered; {len(s['holds_everywhere'])} hold everywhere; "
              f"{len(s['by_method'])} differ by start method, {len(s['by_os'])} by OS, "
              f"{len(s['by_version'])} by Python version; {len(s['failures'])} spec failure cell(s)"]
+    lines += [f"error: {line}" for line in errata_problem(matrix)]
     lines += [f"read: {source}" + (" (partial run)" if run.get("partial") else "")
               for source, run in matrix.runs]
     lines += [f"not counted: {loser} (the same configuration as {winner})"
               for loser, winner in matrix.superseded]
     lines += [f"error: {e}" for e in matrix.errors]
+    return lines
+
+
+def errata_problem(matrix):
+    """Lines naming the claims that do not hold everywhere and have no errata (empty if none)."""
+    missing = matrix.missing_errata()
+    if not missing:
+        return []
+    return [f"{len(missing)} claim(s) do not hold everywhere (a cell does not hold, partly, luck or "
+            f"tests disagree) but have no errata in {CATALOG_NAME}: say there what is true:"] + \
+           [f"  {cid}: {'; '.join(_cells_needing_errata(matrix, cid))}" for cid in missing]
+
+
+def _cells_needing_errata(matrix, cid):
+    """The claim's cell states that need errata, each with (up to three of) its columns."""
+    found = OrderedDict()
+    for column in matrix.columns:
+        value = matrix.value(cid, column)
+        if value in NEEDS_ERRATA:
+            found.setdefault(value, []).append(" ".join(column))
+    lines = []
+    for value, where in found.items():
+        more = f" and {len(where) - 3} more" if len(where) > 3 else ""
+        lines.append(f"{value} ({', '.join(where[:3])}{more})")
     return lines
 
 
@@ -456,7 +548,7 @@ def main(argv=None):
     for path in (args.markdown, args.html):
         if path and path != "-":
             print(f"wrote {path}", file=out)
-    return 1 if matrix.errors else 0
+    return 1 if matrix.errors or matrix.missing_errata() else 0
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from harness import verdicts
 from harness.report import ANY_METHOD, version_key
 
 # One word per cell state, the same in the terminal, Markdown and HTML (specs/INTERPRETING.md
-# says what each means); Markdown shows the symbol, with the words in its legend.
+# says what each means); a Markdown cell shows the word's symbol, with the words in its legend.
 SYMBOLS = OrderedDict([
     (verdicts.HOLDS, "✅"),
     (verdicts.DOES_NOT_HOLD, "❌"),
@@ -25,7 +25,7 @@ SYMBOLS = OrderedDict([
     (verdicts.SKIPPED, "⏭️"),
     (verdicts.FAILED, "💥"),
 ])
-SHORT = {value: value for value in SYMBOLS}  # the word in an HTML cell is the word itself
+WORDS = tuple(SYMBOLS)  # a cell's word is the cell state itself, everywhere
 CSS_CLASS = {
     verdicts.HOLDS: "holds", verdicts.DOES_NOT_HOLD: "nohold", verdicts.PARTLY: "partly",
     verdicts.LUCK: "luck", verdicts.NOT_APPLICABLE: "na", verdicts.DISAGREE: "disagree",
@@ -34,19 +34,16 @@ CSS_CLASS = {
 LEGEND_TEXT = {
     verdicts.HOLDS: "the tutorial's statement is what Python does here",
     verdicts.DOES_NOT_HOLD: "Python does otherwise here",
-    verdicts.PARTLY: "the tutorial is half right here",
-    verdicts.LUCK: "scheduling decides whether it comes true",
-    verdicts.NOT_APPLICABLE: "the claim is about another configuration",
-    verdicts.DISAGREE: "the claim's tests measured different verdicts",
-    verdicts.SKIPPED: "not run here (why: in the notes)",
-    verdicts.FAILED: "the spec failed: Python did not do what the spec asserts",
+    verdicts.PARTLY: "the tutorial is right about some aspects of the claim and wrong about others",
+    verdicts.LUCK: "scheduling decides whether the statement comes true here",
+    verdicts.NOT_APPLICABLE: "the statement is about another configuration",
+    verdicts.DISAGREE: "the claim's tests measured different verdicts here",
+    verdicts.SKIPPED: "the claim's tests were skipped here",
+    verdicts.FAILED: "a test of the claim failed: Python did not do what the spec asserts",
 }
-# The terminal's cell: a fixed width, the word (abbreviated only where it must be).
-TERMINAL_WORD = {
-    verdicts.HOLDS: "holds", verdicts.DOES_NOT_HOLD: "NOT", verdicts.PARTLY: "partly",
-    verdicts.LUCK: "luck", verdicts.NOT_APPLICABLE: "n/a", verdicts.DISAGREE: "differ",
-    verdicts.SKIPPED: "skip", verdicts.FAILED: "FAILED",
-}
+NOT_RUN_TEXT = "no test of the claim ran here"
+QUESTION = "Each cell answers one question: did the tutorial's statement of the claim hold here?"
+INTERPRETING = "specs/INTERPRETING.md"  # what each word means, how cells fold
 DEFAULT_TITLE = "mpspec claims report"
 
 
@@ -104,6 +101,20 @@ def _observations(matrix, cid):
     return [(value, detail, list(OrderedDict.fromkeys(cols))) for (value, detail), cols in seen.items()]
 
 
+MISSING_ERRATA = "Claims without errata that need them"
+BAD = ("Spec failures", "Unreadable result files", MISSING_ERRATA)  # labels shown as problems
+
+
+def _tests_line(tests):
+    """(test, " (fork, spawn)") for each of a claim's tests (``Matrix.tests``)."""
+    return [(test, f" ({', '.join(params)})" if params else "") for test, params in tests.items()]
+
+
+def _legend_entries():
+    """(state, word, meaning) for the legend every rendering prints."""
+    return [(k, k, LEGEND_TEXT[k]) for k in SYMBOLS]
+
+
 def _summary_items(matrix):
     """(label, count, text) for the summary lines both renderings share."""
     s = matrix.summary()
@@ -113,13 +124,17 @@ def _summary_items(matrix):
         ("Claims covered", len(s["covered"]), f"of {len(matrix.claims)} in the catalog" + (
             "; no result for " + _ids([c for c in matrix.claims if c not in matrix.rows], limit=8)
             if len(s["covered"]) < len(matrix.claims) else "")),
-        ("Hold everywhere", len(s["holds_everywhere"]), "every measured cell: holds"),
+        ("Hold everywhere", len(s["holds_everywhere"]),
+         "every cell that ran holds (or the claim does not apply there)"),
         ("Differ by start method", len(s["by_method"]), _ids(s["by_method"])),
         ("Differ by OS", len(s["by_os"]),
          _ids(s["by_os"]) if n_os > 1 else "only one OS in these results"),
         ("Differ by Python version", len(s["by_version"]),
          _ids(s["by_version"]) if n_py > 1 else "only one Python in these results"),
     ]
+    items.append(("Luck somewhere", len(s["luck"]),
+                  (_ids(s["luck"]) + " (scheduling decides; never counted as a difference)")
+                  if s["luck"] else "none"))
     oses = matrix.oses()
     for os_name, cids in matrix.changed_by_os().items():
         items.append((f"Changed on {os_name} (against {oses[0]})", len(cids), _ids(cids) or "nothing"))
@@ -139,6 +154,10 @@ def _summary_items(matrix):
         items.append(("Claims whose tests disagree", len(by_claim),
                       "in one configuration, the claim's tests measured different verdicts: " + ", ".join(
                           f"`{cid}` ({n} cell{'s' if n > 1 else ''})" for cid, n in by_claim.items())))
+    if s["missing_errata"]:
+        items.append((MISSING_ERRATA, len(s["missing_errata"]),
+                      "a cell does not hold, partly, luck or tests disagree, and specs/claims.json "
+                      "says nothing of what is true: " + _ids(s["missing_errata"], limit=40)))
     if matrix.unknown_claims:
         items.append(("Claims not in the catalog (ignored)", len(matrix.unknown_claims),
                       _ids(list(matrix.unknown_claims))))
@@ -153,18 +172,24 @@ def _md(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _md_legend(matrix):
+    words = " · ".join(f"{SYMBOLS[k]} **{word}**: {meaning}" for k, word, meaning in _legend_entries())
+    anymethod = (f" · column *{ANY_METHOD}*: tests that do not run per start method"
+                 if any(c[2] == ANY_METHOD for c in matrix.columns) else "")
+    return (f"{QUESTION} {words} · blank: {NOT_RUN_TEXT}{anymethod}. "
+            f"What each word means and how the tests of a cell fold into one: `{INTERPRETING}`.")
+
+
 def markdown(matrix, zh=False, title=None):
     out = [f"## {title or DEFAULT_TITLE}", "", _runs_line(matrix), ""]
     for label, count, text in _summary_items(matrix):
         out.append(f"- **{label}: {count}** — {_md(text)}")
-    out += ["", "Cells: " + " · ".join(f"{SYMBOLS[k]} {LEGEND_TEXT[k]}" for k in SYMBOLS)
-            + " · blank: not run" + (f" · column *{ANY_METHOD}*: tests that do not run per start method"
-                                     if any(c[2] == ANY_METHOD for c in matrix.columns) else ""), ""]
+    out += ["", _md_legend(matrix), ""]
     for os_name in matrix.oses():
         columns = [c for c in matrix.columns if c[0] == os_name]
         notes = OrderedDict()  # skip reason -> number
         out += [f"### {os_name}", ""]
-        out.append("| claim | " + " | ".join(f"{py}<br>{method}" for _, py, method in columns) + " |")
+        out.append("| claim: the tutorial's statement | " + " | ".join(f"{py}<br>{method}" for _, py, method in columns) + " |")
         out.append("|---|" + ":-:|" * len(columns))
         section = None
         for cid in matrix.rows:
@@ -200,7 +225,13 @@ def markdown(matrix, zh=False, title=None):
                 out.append(f"  - *Differs {_md(line)}*")
             for value, detail, cols in _observations(matrix, cid)[:6]:
                 where = ", ".join(cols[:4]) + (f" and {len(cols) - 4} more" if len(cols) > 4 else "")
-                out.append(f"  - {SYMBOLS[value]} {_md(detail) or value} — {_md(where)}")
+                out.append(f"  - {SYMBOLS[value]} {value}: {_md(detail) or value} — {_md(where)}")
+        out += ["", "</details>", ""]
+    if matrix.rows:
+        out += ["<details><summary>The tests of each claim (from these results)</summary>", ""]
+        for cid in matrix.rows:
+            tests = _tests_line(matrix.tests(cid))
+            out.append(f"- `{cid}`: " + "; ".join(f"`{_md(t)}`{_md(p)}" for t, p in tests))
         out += ["", "</details>", ""]
     return "\n".join(out)
 
@@ -229,6 +260,8 @@ th.claim{position:sticky;left:0;z-index:2;background:#fff;text-align:left!import
 thead th.claim{background:#f6f8fa;z-index:3}
 th.claim code{font-weight:bold;font-size:11px}
 th.claim .stmt{margin-top:2px}
+th.claim details.tests{margin-top:2px;font-size:11px;color:#57606a}
+th.claim details.tests code{font-weight:normal}
 th.claim .errata{margin-top:3px;color:#6e4b00;background:#fff8c5;padding:2px 4px;border-radius:3px;font-size:11px}
 tr.section th{background:#eaeef2;text-align:left;font-weight:bold;position:sticky;left:0}
 td.v{cursor:help;min-width:3.2em}
@@ -260,20 +293,21 @@ def html(matrix, zh=False, title=None):
            f"<title>{_e(title)}</title>", f"<style>{CSS}</style>", "</head>", "<body>",
            f"<h1>{_e(title)}</h1>", f'<p class="runs">{_e(_runs_line(matrix))}</p>', '<ul class="summary">']
     for label, count, text in _summary_items(matrix):
-        bad = count and label in ("Spec failures", "Unreadable result files")
+        bad = count and label in BAD
         out.append(f'<li><b>{_e(label)}: <span class="{"bad" if bad else ""}">{count}</span></b> '
                    f'{_e(text.replace("`", ""))}</li>')
     out.append("</ul>")
-    out.append('<p class="legend">' + "".join(
-        f'<span class="{CSS_CLASS[k]}">{_e(SHORT[k])} = {_e(LEGEND_TEXT[k])}</span>' for k in SYMBOLS)
-        + "<span>blank = not run</span>"
+    out.append(f'<p class="legend">{_e(QUESTION)}<br>' + "".join(
+        f'<span class="{CSS_CLASS[k]}">{_e(word)} = {_e(meaning)}</span>' for k, word, meaning in _legend_entries())
+        + f"<span>blank = {_e(NOT_RUN_TEXT)}</span>"
         + (f"<span>{ANY_METHOD} = tests that do not run per start method</span>"
            if any(c[2] == ANY_METHOD for c in matrix.columns) else "")
-        + " · hover a cell for what each test observed</p>")
+        + f"<br>Hover a cell for what each test observed. What each word means and how the tests of "
+          f"a cell fold into one: <code>{_e(INTERPRETING)}</code>.</p>")
 
     columns = matrix.columns
     out += ['<div class="wrap">', '<table class="matrix">', "<thead>"]
-    header_os, header_py = ["<tr>", '<th class="claim" rowspan="3">Claim</th>'], ["<tr>"]
+    header_os, header_py = ["<tr>", '<th class="claim" rowspan="3">Claim: the tutorial&#39;s statement</th>'], ["<tr>"]
     for os_name in matrix.oses():
         header_os.append(f'<th colspan="{sum(1 for c in columns if c[0] == os_name)}">{_e(os_name)}</th>')
     for os_name, py in OrderedDict.fromkeys(c[:2] for c in columns):
@@ -292,6 +326,9 @@ def html(matrix, zh=False, title=None):
         head = f'<th class="claim" id="{_e(cid)}"><code>{_e(cid)}</code><div class="stmt">{_e(_statement(claim, zh))}</div>'
         if claim.errata:
             head += f'<div class="errata">Errata: {_e(claim.errata)}</div>'
+        tests = _tests_line(matrix.tests(cid))
+        head += (f'<details class="tests"><summary>{len(tests)} test{"s" if len(tests) != 1 else ""}</summary>'
+                 + "".join(f"<div><code>{_e(t)}</code>{_e(p)}</div>" for t, p in tests) + "</details>")
         row = [f"<tr>{head}</th>"]
         for column in columns:
             cell = matrix.cell(cid, column)
@@ -302,7 +339,7 @@ def html(matrix, zh=False, title=None):
             value = cell.value
             classes = ["v", CSS_CLASS.get(value, "")] + (["conflict"] if cell.conflicting else [])
             hover = f"{cid} — {_column_name(column)}: {value}\n{cell.describe()}"
-            row.append(f'<td class="{" ".join(classes)}"{first} title="{_e(hover)}">{_e(SHORT.get(value, value))}</td>')
+            row.append(f'<td class="{" ".join(classes)}"{first} title="{_e(hover)}">{_e(value)}</td>')
         out.append("".join(row) + "</tr>")
     out += ["</tbody>", "</table>", "</div>"]
 
@@ -319,7 +356,7 @@ def html(matrix, zh=False, title=None):
                 item.append(f'<br><span class="obs">differs {_e(line)}</span>')
             for value, detail, cols in _observations(matrix, cid)[:6]:
                 where = ", ".join(cols[:4]) + (f" and {len(cols) - 4} more" if len(cols) > 4 else "")
-                item.append(f'<br><span class="obs"><span class="{CSS_CLASS[value]}">&nbsp;{_e(SHORT[value])}&nbsp;'
+                item.append(f'<br><span class="obs"><span class="{CSS_CLASS[value]}">&nbsp;{_e(value)}&nbsp;'
                             f"</span> {_e(detail or value)} — {_e(where)}</span>")
             out.append("".join(item) + "</li>")
         out += ["</ul>", "</details>"]
@@ -331,27 +368,45 @@ def html(matrix, zh=False, title=None):
 
 # ---------------------------------------------------------------- terminal
 
+NOT_RUN_MARK = "-"  # the terminal's mark for a cell no test reached
+
+
+def _terminal_label(matrix, column):
+    """A column's heading: the start method, with what varies among the columns before it."""
+    os_name, python, method = column
+    parts = ([os_name] if len(matrix.oses()) > 1 else []) + ([python] if len(matrix.pythons()) > 1 else [])
+    return " ".join(parts + [method])
+
+
 def terminal(matrix, width=100):
-    """The matrix as plain lines for the end of a pytest run: one row per claim, a cell per
-    start method, the claim's statement cut to fit ``width`` (at most 100), then the legend."""
+    """The matrix as plain lines for the end of a pytest run, at most ``width`` (<= 100)
+    columns wide: a header saying what a cell answers; per claim, its ID and one cell per
+    column on one line and the tutorial's statement under it; then the legend."""
     width = min(max(width or 100, 60), 100)
-    methods = [c[2] for c in matrix.columns]
-    cell_w = max(len(w) for w in TERMINAL_WORD.values()) + 1
-    id_w = min(max((len(cid) for cid in matrix.rows), default=5), 36)
-    lines = [" ".join(m[:cell_w - 1].ljust(cell_w - 1) for m in methods) + "  " + "claim: tutorial statement",
-             "-" * width]
-    for cid in matrix.rows:
-        cells = " ".join(TERMINAL_WORD.get(matrix.value(cid, c), "-").ljust(cell_w - 1) for c in matrix.columns)
-        head = f"{cells}  {cid.ljust(id_w)} "
-        room = width - len(head)
-        statement = matrix.claims[cid].statement
-        if len(statement) > room:
-            statement = statement[:max(room - 1, 0)] + "…"
-        lines.append(head + statement)
-    lines.append("")
-    legend = "; ".join(f"{TERMINAL_WORD[k]} = {LEGEND_TEXT[k]}" for k in SYMBOLS)
-    lines += _wrap(f"Cells say whether the tutorial's statement held: {legend}. "
-                   "Meanings: specs/INTERPRETING.md.", width)
+    cell_w = max(len(w) for w in WORDS)
+    id_w = max([len(cid) for cid in matrix.rows] + [len("claim")]) + 1
+    per_line = max(1, (width - id_w + 1) // (cell_w + 1))
+    groups = [matrix.columns[i:i + per_line] for i in range(0, len(matrix.columns), per_line)] or [[]]
+    lines = _wrap(f"{QUESTION} The statement is the indented text under the claim's ID: read a cell "
+                  "with it, never with the ID alone.", width)
+    for columns in groups:
+        heading = "claim".ljust(id_w) + " ".join(_terminal_label(matrix, c)[:cell_w].ljust(cell_w)
+                                                for c in columns)
+        lines += ["", heading.rstrip(), "-" * min(width, max(len(heading), 60))]
+        section = None
+        for cid in matrix.rows:
+            claim = matrix.claims[cid]
+            if claim.section != section:
+                section = claim.section
+                lines.append(f"§ {section}")
+            cells = " ".join((matrix.value(cid, c) or NOT_RUN_MARK).ljust(cell_w) for c in columns)
+            lines.append((cid.ljust(id_w) + cells).rstrip())
+            lines += _wrap(claim.statement, width, indent="    ")
+    lines += ["", f"Words ({INTERPRETING} says what each means and how the tests of a cell fold into one):"]
+    lines += [f"  {word.ljust(cell_w)}  {meaning}" for _k, word, meaning in _legend_entries()]
+    lines.append(f"  {NOT_RUN_MARK.ljust(cell_w)}  {NOT_RUN_TEXT}")
+    if any(c[2] == ANY_METHOD for c in matrix.columns):
+        lines.append(f"Column {ANY_METHOD}: tests that do not run per start method.")
     counts = Counter(matrix.value(cid, c) for cid in matrix.rows for c in matrix.columns
                      if matrix.value(cid, c))
     lines += _wrap(f"{len(matrix.rows)} of {len(matrix.claims)} catalog claims in this run; cells: "
@@ -359,6 +414,7 @@ def terminal(matrix, width=100):
     return lines
 
 
-def _wrap(text, width):
+def _wrap(text, width, indent=""):
     import textwrap
-    return textwrap.wrap(text, width) or [""]
+    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent,
+                         break_on_hyphens=False) or [""]

@@ -3,7 +3,7 @@ in harness/plugin.py and the CI workflow). These are tests of the harness, not c
 
 The merge is tested on small hand-made results files: a claim that holds everywhere, one that
 differs by start method, by OS and by Python version, a spec failure, a skip and two tests of
-one claim that disagree.
+one claim that disagree; luck and not-applicable cells in a matrix of their own.
 """
 
 import json
@@ -110,7 +110,7 @@ def test_the_merge_orders_rows_by_catalog_and_columns_by_os_python_and_method(go
     assert not matrix.errors
 
 
-def test_cells_say_holds_does_not_hold_partly_skipped_or_spec_failed(good_files):
+def test_cells_say_holds_does_not_hold_skipped_spec_failed_or_nothing_when_not_run(good_files):
     matrix = report.merge(good_files, CLAIMS)
     linux = lambda m: ("Linux", "3.11.7", m)  # noqa: E731
     assert matrix.value("b.by-method", linux("fork")) == verdicts.HOLDS
@@ -121,19 +121,21 @@ def test_cells_say_holds_does_not_hold_partly_skipped_or_spec_failed(good_files)
     assert matrix.value("a.first", ("Linux", "3.9.18", "fork")) is report.NOT_RUN
 
 
-def test_two_tests_of_one_claim_that_disagree_fold_into_partly_and_are_flagged(good_files):
+def test_two_tests_of_one_claim_that_disagree_make_a_cell_that_says_so_never_partly(good_files):
     matrix = report.merge(good_files, CLAIMS)
     cell = matrix.cell("c.two", ("Linux", "3.11.7", "forkserver"))
-    assert cell.value == verdicts.PARTLY and cell.conflicting
+    assert cell.value == verdicts.DISAGREE and cell.conflicting
     assert "the second test disagrees" in cell.describe()
     assert matrix.summary()["conflicts"] == [("c.two", ("Linux", "3.11.7", "forkserver"))]
+    assert not matrix.holds_everywhere("c.two") and matrix.needs_errata("c.two")
+    assert not matrix.by_method("c.two"), "a disagreement is not a difference by start method"
 
 
 def test_the_summary_counts_coverage_agreement_and_each_kind_of_difference(good_files):
     s = report.merge(good_files, CLAIMS).summary()
     assert len(s["covered"]) == 7
     assert s["holds_everywhere"] == ["a.first", "c.skips"]  # a skip is not a disagreement
-    assert s["by_method"] == ["b.by-method", "c.two"]
+    assert s["by_method"] == ["b.by-method"]  # c.two's tests disagree: not a difference
     assert s["by_os"] == ["b.by-os"]  # Linux 3.11.7 and Windows 3.11.9 are both 3.11
     assert s["by_version"] == ["c.by-version"]
     assert s["failures"] == [("c.fails", ("Linux", "3.11.7", "spawn"), ["t.py::fails[spawn]"])]
@@ -164,16 +166,34 @@ def test_the_same_configuration_in_two_files_folds_into_one_column(tmp_path, goo
     assert matrix.value("b.by-method", ("Linux", "3.11.7", "spawn")) == verdicts.DOES_NOT_HOLD
 
 
+F2 = report.FORMAT
+RUN = '"run": {"python": "3.9", "os": "Linux"}'
+
+
 @pytest.mark.parametrize("content, message", [
-    ('{"format": "mpspec-results/1", "run": {"python": "3.11.7", "os": "Li', r"not valid JSON \(the file looks truncated\)"),
+    ('{"format": "%s", "run": {"python": "3.11.7", "os": "Li' % F2, r"not valid JSON \(the file looks truncated\)"),
     ("", "not valid JSON"),
+    ("[1, 2]", "expected a JSON object"),
     ('{"format": "junit", "run": {}, "tests": []}', "not an mpspec results file"),
-    ('{"format": "mpspec-results/1", "run": {"os": "Linux"}, "tests": []}', 'run: missing "python"'),
-    ('{"format": "mpspec-results/1", "run": {"python": "3.9", "os": "Linux"}, "tests": '
-     '[{"nodeid": "x", "claims": ["a.first"], "outcome": "passed", "verdicts": {"a.first": {"verdict": "yes"}}}]}',
-     r"tests\[0\] \(x\): verdict for 'a.first'"),
-    ('{"format": "mpspec-results/1", "run": {"python": "3.9", "os": "Linux"}, "tests": '
-     '[{"nodeid": "x", "claims": ["a.first"], "outcome": "crashed"}]}', "outcome 'crashed' is not one of"),
+    ('{"format": "mpspec-results/1", %s, "tests": []}' % RUN,
+     r"written in format 'mpspec-results/1', which this version refuses: the first results format.*"
+     r"run the specs again to write an mpspec-results/2 file"),
+    ('{"format": "%s", "run": {"os": "Linux"}, "tests": []}' % F2, 'run: missing "python"'),
+    ('{"format": "%s", "run": {"python": "3.9", "os": "Linux", "partial": true}, "tests": []}' % F2,
+     'run: "partial" must be a string or null'),
+    ('{"format": "%s", %s, "tests": [{"claims": ["a.first"], "outcome": "passed"}]}' % (F2, RUN),
+     r'tests\[0\]: missing "nodeid"'),
+    ('{"format": "%s", %s, "tests": [{"nodeid": "x", "claims": ["a.first"], "outcome": "passed", '
+     '"verdicts": {"a.first": {"verdict": "not assertable"}}}]}' % (F2, RUN),
+     r"tests\[0\] \(x\): verdict for 'a.first' .*expected one of holds, does not hold, partly, luck, "
+     r"not applicable, tests disagree"),
+    ('{"format": "%s", %s, "tests": [{"nodeid": "x", "claims": ["a.first"], "outcome": "passed", '
+     '"verdicts": {"a.first": {"verdict": "holds", "observations": [{"verdict": "yes"}]}}}]}' % (F2, RUN),
+     r"tests\[0\] \(x\): the observations for 'a.first' must be objects with a verdict"),
+    ('{"format": "%s", %s, "tests": [{"nodeid": "x", "claims": ["a.first"], "outcome": "crashed"}]}' % (F2, RUN),
+     "outcome 'crashed' is not one of"),
+    ('{"format": "%s", %s, "tests": [{"nodeid": "x", "claims": ["a.first"], "outcome": "passed", '
+     '"start_method": 3}]}' % (F2, RUN), r"tests\[0\] \(x\): bad start_method 3"),
 ])
 def test_a_bad_results_file_is_named_and_the_good_ones_still_merge(tmp_path, good_files, content, message):
     bad = tmp_path / "results-bad.json"
@@ -199,7 +219,8 @@ def test_a_written_results_file_reads_back_with_each_tests_configuration(tmp_pat
     (test,) = data["tests"]
     assert test["python"] == report.python_label() == data["run"]["python"]
     assert test["os"] == data["run"]["os"] and test["start_method"] == "spawn"
-    assert test["verdicts"]["a.first"] == {"verdict": verdicts.DOES_NOT_HOLD, "observed": "saw 2"}
+    assert test["verdicts"]["a.first"] == {"verdict": verdicts.DOES_NOT_HOLD, "observed": "saw 2",
+                                           "observations": []}
     assert list(path.parent.iterdir()) == [path]  # written atomically: no temporary left
 
 
@@ -207,7 +228,7 @@ def test_a_written_results_file_reads_back_with_each_tests_configuration(tmp_pat
 
 def test_the_markdown_has_the_summary_a_table_per_os_and_the_skip_reasons(good_files):
     text = report_render.markdown(report.merge(good_files, CLAIMS))
-    assert "- **Differ by start method: 2** — `b.by-method`, `c.two`" in text
+    assert "- **Differ by start method: 1** — `b.by-method`" in text
     assert "- **Spec failures: 1** — `c.fails` on Linux 3.11.7 spawn (t.py::fails)" in text
     assert text.index("### Linux") < text.index("### Windows")
     linux_table = text[text.index("### Linux"):text.index("### Windows")]
@@ -254,7 +275,7 @@ def test_the_html_page_is_self_contained_balanced_and_colour_coded(good_files):
     assert not [t for t, a in parsed.tags if t in ("script", "link", "img", "iframe")]
     assert not re.search(r"""(src|href)=["']?(https?:|//)""", page)
     classes = {c.get("class") for c in parsed.cells}
-    assert {"v holds", "v nohold", "v failed", "v skipped", "v partly conflict", "notrun"} <= classes
+    assert {"v holds", "v nohold", "v failed", "v skipped", "v disagree conflict", "notrun"} <= classes
     failed = next(c for c in parsed.cells if c.get("class") == "v failed")
     assert "c.fails — Linux 3.11.7 spawn: spec failed\nt.py::fails[spawn]: spec failed" == failed["title"]
     assert "Errata: errata of c.two" in page
@@ -285,32 +306,49 @@ def test_the_merge_command_expands_globs_itself_and_reports_a_pattern_matching_n
     assert "nothing-*.json: no results files found" in capsys.readouterr().err
 
 
+def run_pytest(where, *args, timeout=60):
+    """pytest in a fresh process, in ``where``, with mpspec's plugin and no other autoloaded one."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # only the plugins named here: a fast start
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "harness.plugin", "-p", "no:cacheprovider",
+                           *args], cwd=str(where), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=timeout)
+
+
+def catalog_claim(with_errata):
+    """A claim of the real catalog with (or without) errata, for a tiny spec run in a subprocess."""
+    found = [c.id for c in catalog.load().values() if bool(c.errata) == with_errata]
+    if not found:
+        pytest.skip(f"no claim {'with' if with_errata else 'without'} errata in the catalog")
+    return found[0]
+
+
 def test_a_spec_run_writes_its_results_file_from_the_xdist_controller(tmp_path):
-    """End to end: the plugin's --claims-report, in a pytest run of a spec run per method.
+    """End to end: the plugin's --claims-report, in a pytest run of a spec run per method,
+    and the terminal matrix at its end.
 
     Only spawn, the start method every OS has, is selected; each other method's test is
     skipped, saying why: not selected, or (Windows has neither) missing on this OS.
     """
     spec = tmp_path / "test_tiny.py"
-    cid = next(iter(catalog.load()))
+    cid = catalog_claim(with_errata=False)
     spec.write_text(
         "import pytest\n"
         f"@pytest.mark.claim({cid!r})\n"
         "def test_tiny(start_method, verdict):\n"
-        "    verdict.record(start_method == 'spawn', observed='method ' + start_method)\n",
+        "    verdict.expect(start_method, python=start_method, tutorial='spawn', what='method')\n",
         encoding="utf-8")
     out = tmp_path / "r" / "results.json"
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # only the plugins named here: a fast start
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "harness.plugin", "-p", "no:cacheprovider",
-         "-p", "xdist", "-n", "1", "--start-methods=spawn", f"--claims-report={out}", str(spec)],
-        cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        universal_newlines=True, timeout=60)
+    proc = run_pytest(tmp_path, "-p", "xdist", "-n", "1", "--start-methods=spawn", f"--claims-report={out}",
+                      str(spec))
     assert proc.returncode == 0, proc.stdout
     assert f"claims report: {out}" in proc.stdout
+    assert report_render.QUESTION in proc.stdout and report_render.INTERPRETING in proc.stdout
+    assert re.search(rf"^{re.escape(cid)} +skipped +holds +skipped$", proc.stdout, re.M), proc.stdout
     tests = {t["nodeid"].split("::")[-1]: t for t in report.load_results(out)["tests"]}
-    assert tests["test_tiny[spawn]"]["verdicts"][cid] == {"verdict": verdicts.HOLDS, "observed": "method spawn"}
+    assert tests["test_tiny[spawn]"]["verdicts"][cid] == {
+        "verdict": verdicts.HOLDS, "observed": "method: 'spawn' (tutorial: 'spawn')",
+        "observations": [{"verdict": verdicts.HOLDS, "observed": "method: 'spawn' (tutorial: 'spawn')"}]}
     for method in ("fork", "forkserver"):
         expected = (f"{method} not selected with --start-methods" if method in multiprocessing.get_all_start_methods()
                     else f"the {method} start method does not exist on {PLATFORM_NAME}")
@@ -323,20 +361,15 @@ def test_a_partial_run_never_writes_over_a_full_runs_results(tmp_path):
     goes to reports/partial/ under the same name, marked partial, and leaves the full file be."""
     (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = specs\n", encoding="utf-8")
     (tmp_path / "specs").mkdir()
-    cid = next(iter(catalog.load()))
+    cid = catalog_claim(with_errata=False)
     (tmp_path / "specs" / "test_two.py").write_text(
         "import pytest\n"
         + "".join(f"@pytest.mark.claim({cid!r})\n"
-                  f"def test_{name}(verdict):\n    verdict.record(True, observed={name!r})\n"
+                  f"def test_{name}(verdict):\n    verdict.expect(1, python=1, tutorial=1)\n"
                   for name in ("one", "two")), encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
 
     def run(*args):
-        proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "harness.plugin",
-                               "-p", "no:cacheprovider", "--no-matrix", *args],
-                              cwd=str(tmp_path), env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
+        proc = run_pytest(tmp_path, "--no-matrix", *args)
         assert proc.returncode == 0, proc.stdout
         return proc.stdout
 
@@ -353,6 +386,37 @@ def test_a_partial_run_never_writes_over_a_full_runs_results(tmp_path):
     run("specs/test_two.py::test_two")
     assert report.load_results(partial)["run"]["partial"] == "a selection of files or tests"
     assert full.read_bytes() == before
+
+
+def test_a_run_fails_naming_the_claims_that_do_not_hold_everywhere_and_have_no_errata(tmp_path):
+    """Every test passes, but one claim without errata measures "does not hold" and one
+    "luck": the run's exit status is 1 and its end names both, not the claim with errata
+    that does not hold either, nor the one without errata that holds."""
+    bare = [c.id for c in catalog.load().values() if not c.errata]
+    if len(bare) < 3:
+        pytest.skip("fewer than 3 claims without errata in the catalog")
+    bare, other, holding = bare[:3]
+    explained = catalog_claim(with_errata=True)
+    spec = tmp_path / "test_errata.py"
+    spec.write_text(
+        "import pytest\nfrom harness.verdicts import either\n"
+        f"@pytest.mark.claim({bare!r})\n"
+        "def test_wrong(verdict):\n    verdict.expect(1, python=1, tutorial=2)\n"
+        f"@pytest.mark.claim({other!r})\n"
+        "def test_luck(verdict):\n    verdict.expect(1, python=either(1, 2), tutorial=2)\n"
+        f"@pytest.mark.claim({holding!r})\n"
+        "def test_right(verdict):\n    verdict.expect(1, python=1, tutorial=1)\n"
+        f"@pytest.mark.claim({explained!r})\n"
+        "def test_explained(verdict):\n    verdict.expect(1, python=1, tutorial=2)\n", encoding="utf-8")
+    proc = run_pytest(tmp_path, "--claims-report=none", str(spec))
+    assert proc.returncode == 1, proc.stdout
+    assert "4 passed" in proc.stdout
+    tail = proc.stdout[proc.stdout.index("mpspec: claims without errata (the run fails)"):]
+    assert "2 claim(s) do not hold everywhere" in tail and "specs/claims.json" in tail
+    assert f"  {bare}: does not hold (" in tail and f"  {other}: luck (" in tail
+    assert holding not in tail and explained not in tail
+    again = run_pytest(tmp_path, "--claims-report=none", "-k", "right or explained", str(spec))
+    assert again.returncode == 0 and "claims without errata" not in again.stdout, again.stdout
 
 
 def test_a_merge_counts_each_configuration_once_preferring_full_then_newest_runs(tmp_path, capsys):
