@@ -15,67 +15,57 @@ from multiprocessing.connection import wait
 
 import pytest
 
-from fixtures import beyond, children
-from harness import ROOT, WINDOWS
+from fixtures import beyond, children, facts
+from harness import ROOT
 from harness.lifecycle import end_all, raised, receive, running, wait_for
+from harness.verdicts import NOT_APPLICABLE
 
 FORK_WARNING = "is multi-threaded, use of fork()"
+SIGKILL = getattr(signal, "SIGKILL", 9)  # the signal the statement names (Windows's signal module has none)
 
 
-def documented_default_start_method(platform=sys.platform, version=sys.version_info):
-    """The default start method as the documentation gives it for a platform and version."""
-    if platform == "win32":
-        return "spawn"
-    if platform == "darwin":
-        return "spawn" if version >= (3, 8) else "fork"
-    return "forkserver" if version >= (3, 14) else "fork"
+def described(error):
+    """An exception as ``Name: message``, or None when nothing was raised."""
+    return error and f"{type(error).__name__}: {error}"
+
+
+def python_c(code):
+    """Run ``code`` in a fresh interpreter in the project's root; its output, stripped."""
+    return subprocess.run([sys.executable, "-c", code], cwd=str(ROOT), capture_output=True,
+                          text=True, timeout=facts.LONG, check=True).stdout.strip()
 
 
 @pytest.mark.claim("beyond.default-start-method")
 def test_the_default_start_method_depends_on_the_platform_and_the_python_version(verdict):
     """Unless a program chooses, multiprocessing uses a default start method: spawn on
-    Windows (it has no fork); spawn on macOS since 3.8 (fork there could crash system
-    libraries); fork on Linux and other POSIX systems up to 3.13, and forkserver from 3.14,
-    because fork copies a process with all its threads' locks.
-
-    A fresh interpreter is asked, since a running one may have chosen a method already.
-    Observed on Linux: fork on 3.9-3.13 (3.13.18 included), forkserver on 3.14.10 and 3.15.2.
-
-    Tutorial: not covered (it only says Windows has no fork); statement from the catalog.
+    Windows and on macOS; on Linux fork up to 3.13 and forkserver from 3.14. A fresh
+    interpreter is asked, since a running one may have chosen a method already.
+    set_start_method() changes it for the whole program, and get_context() then gives that
+    method.
     """
-    out = subprocess.run(
-        [sys.executable, "-c", "import multiprocessing; print(multiprocessing.get_start_method())"],
-        capture_output=True, text=True, timeout=20, check=True).stdout.strip()
-    expected = documented_default_start_method()
-    assert out == expected, f"default start method here is {out!r}, documented {expected!r}"
-    # A program chooses otherwise with set_start_method(), or per use with get_context().
-    chosen = subprocess.run(
-        [sys.executable, "-c", "import multiprocessing as mp; mp.set_start_method('spawn'); "
-                               "print(mp.get_start_method(), mp.get_context().get_start_method())"],
-        capture_output=True, text=True, timeout=20, check=True).stdout.split()
-    assert chosen == ["spawn", "spawn"], chosen
-    verdict.compare(predicted=expected, observed=out, what="default start method")
+    default = python_c("import multiprocessing; print(multiprocessing.get_start_method())")
+    chosen = python_c("import multiprocessing as mp; mp.set_start_method('spawn'); "
+                      "print(mp.get_start_method(), mp.get_context().get_start_method())")
+    assert chosen.split() == ["spawn", "spawn"], chosen
+    # The statement is the documented table, which facts.default_start_method() restates.
+    verdict.expect(default, python=facts.default_start_method(), tutorial=facts.default_start_method(),
+                   what="default start method of a fresh interpreter")
 
 
 @pytest.mark.claim("beyond.fork-with-threads-warns")
 def test_forking_a_process_that_runs_other_threads_warns_from_python_3_12(ctx, start_method, verdict):
-    """From 3.12, os.fork() in a process that has more than one thread emits a
-    DeprecationWarning ("This process ... is multi-threaded, use of fork() may lead to
-    deadlocks in the child"): only the forking thread survives in the child, so a lock
-    another thread held stays locked there for ever. The fork start method forks the
-    parent, so it warns; spawn and forkserver start the child without forking the parent,
-    so they do not.
+    """From 3.12, os.fork() in a process that runs more than one thread emits a
+    DeprecationWarning ("... is multi-threaded, use of fork() ..."). The fork start method
+    forks the parent, so its start() warns; spawn and forkserver do not fork the parent, so
+    they do not. The warning is attributed to multiprocessing's own popen_fork.py.
 
-    The spec starts a real second thread (held on an Event) so the parent is multi-threaded
-    in every run, plain or under pytest-xdist (whose workers also carry C-level threads),
-    and records the warnings of start() with every filter set to "always". For contrast, a
-    fresh single-threaded interpreter forks once: no warning on any version.
-
-    Statement from the catalog (beyond.fork-with-threads-warns); the warning is shown
-    by default only since filters for DeprecationWarning normally hide it.
+    The spec starts a real second thread (held on an Event), so the parent runs two threads
+    in every run, plain or under pytest-xdist, and records the warnings of start() with every
+    filter set to "always". For contrast a fresh single-threaded interpreter starts one child
+    the same way: no warning, on any version.
     """
     gate = threading.Event()
-    other_thread = threading.Thread(target=gate.wait, args=(10,), name="mpspec-extra-thread")
+    other_thread = threading.Thread(target=gate.wait, args=(facts.LONG,), name="mpspec-extra-thread")
     other_thread.start()
     p = ctx.Process(target=children.noop)
     try:
@@ -84,26 +74,20 @@ def test_forking_a_process_that_runs_other_threads_warns_from_python_3_12(ctx, s
             p.start()
     finally:
         gate.set()
-        other_thread.join(10)
+        other_thread.join(facts.LONG)
         end_all([p])
     fork_warnings = [w for w in caught if FORK_WARNING in str(w.message)]
-    warned = bool(fork_warnings)
-    expected = start_method == "fork" and sys.version_info >= (3, 12)
-    assert warned == expected, f"fork warnings from start(): {[str(w.message) for w in fork_warnings]}"
-    assert all(w.category is DeprecationWarning for w in fork_warnings)
-    # Attributed to multiprocessing's own module, which the default filters keep quiet.
+    assert p.exitcode == 0
+    assert all(w.category is DeprecationWarning for w in fork_warnings), fork_warnings
     assert all(os.path.basename(w.filename) == "popen_fork.py" for w in fork_warnings), \
         [w.filename for w in fork_warnings]
-    assert p.exitcode == 0
-    observed = f"start() with another thread running warned: {warned}"
-    if start_method == "fork":
-        single = subprocess.run(
-            [sys.executable, "-c",
-             "from fixtures.beyond import fork_once_and_count_warnings as f; f()"],
-            cwd=str(ROOT), capture_output=True, text=True, timeout=20, check=True).stdout.strip()
-        assert single == "0", f"a single-threaded fork warned: {single}"
-        observed += "; a single-threaded interpreter's fork did not"
-    verdict.compare(predicted=expected, observed=warned, what=observed + "; warned")
+    single = python_c(f"from fixtures.beyond import start_once_and_count_warnings as f; f({start_method!r})")
+    warns = facts.start_warns_of_threads(start_method)
+    verdict.expect({"another thread running": bool(fork_warnings), "single-threaded": int(single) > 0},
+                   python={"another thread running": warns, "single-threaded": False},
+                   tutorial={"another thread running": start_method == "fork" and facts.since(3, 12),
+                             "single-threaded": False},
+                   what="start() warned about fork with threads")
 
 
 @pytest.mark.claim("beyond.start-twice")
@@ -111,11 +95,7 @@ def test_forking_a_process_that_runs_other_threads_warns_from_python_3_12(ctx, s
 def test_a_process_object_can_be_started_only_once(ctx, verdict):
     """A Process object stands for one run of one process: a second start() is refused
     with AssertionError("cannot start a process twice"), both while the first run is going
-    and after it has ended. To run the work again, make a new Process.
-
-    (The check is an ``assert``, so ``python -O`` removes it: see beyond.optimize-strips-checks.)
-
-    Statement from the catalog (beyond.start-twice): holds for every start method.
+    and after it has ended. (The check is an ``assert``: see beyond.optimize-strips-checks.)
     """
     started, release = ctx.Event(), ctx.Event()
     with running(ctx.Process(target=children.signal_then_wait, args=(started, release)), release) as p:
@@ -123,56 +103,44 @@ def test_a_process_object_can_be_started_only_once(ctx, verdict):
         while_running = raised(p.start)
     assert p.exitcode == 0
     after_end = raised(p.start)
-    for refusal in (while_running, after_end):
-        assert isinstance(refusal, AssertionError) and str(refusal) == "cannot start a process twice", repr(refusal)
-    verdict.record(isinstance(while_running, AssertionError) and isinstance(after_end, AssertionError),
-                   observed=f"second start() while running raised {while_running!r}; after the end {after_end!r}")
+    refusal = "AssertionError: cannot start a process twice"
+    verdict.expect({"while running": described(while_running), "after the end": described(after_end)},
+                   python={"while running": refusal, "after the end": refusal},
+                   tutorial={"while running": refusal, "after the end": refusal},
+                   what="a second start()")
 
 
 @pytest.mark.claim("beyond.close-and-kill")
 def test_kill_ends_a_process_that_terminate_could_not(ctx, verdict):
-    """kill() (3.7+) ends a process with SIGKILL, which it can neither catch nor ignore:
-    exitcode is -SIGKILL. terminate() sends SIGTERM, which a process may ignore -- this
-    child does, and still answers messages after terminate().
+    """kill() ends a process with SIGKILL, so exitcode is -SIGKILL, even a process that
+    ignores SIGTERM: terminate() sends SIGTERM, and this child ignores it and still answers
+    a message after terminate().
 
-    On Windows there are no such signals: kill() and terminate() are both
-    TerminateProcess, and multiprocessing reports the exit code as -SIGTERM for both.
-
-    Statement from the catalog (beyond.close-and-kill): holds on POSIX for every start
-    method; on Windows kill() is no SIGKILL.
+    On Windows kill() and terminate() are both TerminateProcess, and multiprocessing
+    reports the exit code as -SIGTERM for both.
     """
     here, there = ctx.Pipe()
     p = ctx.Process(target=beyond.ignore_sigterm_and_answer, args=(there,))
     p.start()
     try:
         assert receive(here) == "ready"
-        survived_terminate = None
-        if not WINDOWS:
+        if facts.TERMINATE_CAN_BE_IGNORED:
             p.terminate()
             here.send("are you there?")
-            survived_terminate = receive(here) == "still here"
+            assert receive(here) == "still here", "the child did not survive a SIGTERM it ignores"
         p.kill()
-        p.join(10)
+        p.join(facts.SHORT)
     finally:
         end_all([p])
-    if WINDOWS:
-        assert p.exitcode == -signal.SIGTERM, f"exitcode {p.exitcode}"
-    else:
-        assert survived_terminate, "the child did not survive a SIGTERM it ignores"
-        assert p.exitcode == -signal.SIGKILL, f"exitcode {p.exitcode}"
-    ended_by_sigkill = hasattr(signal, "SIGKILL") and p.exitcode == -signal.SIGKILL
-    verdict.record(ended_by_sigkill,
-                   observed=f"survived terminate(): {survived_terminate}; after kill() exitcode {p.exitcode}")
+    verdict.expect(p.exitcode, python=facts.KILL_EXITCODE, tutorial=-SIGKILL, what="exitcode after kill()")
 
 
 @pytest.mark.claim("beyond.close-and-kill")
 def test_close_refuses_a_running_process_and_leaves_the_object_unusable(ctx, verdict):
-    """close() (3.7+) releases what the Process object holds (its sentinel and handles).
-    While the process runs it refuses with ValueError; after join() it succeeds, may be
-    repeated, and from then on almost every use of the object raises ValueError("process
-    object is closed") -- pid, exitcode, is_alive(), join(), start(). Its name stays readable.
-
-    Statement from the catalog (beyond.close-and-kill): holds for every start method.
+    """close() refuses a running process with ValueError, and the process runs on. After
+    join() it succeeds, may be repeated, and from then on pid, exitcode, is_alive(), join(),
+    start() and sentinel raise ValueError("process object is closed"); its name stays
+    readable.
     """
     started, release = ctx.Event(), ctx.Event()
     p = ctx.Process(target=children.signal_then_wait, args=(started, release))
@@ -180,67 +148,55 @@ def test_close_refuses_a_running_process_and_leaves_the_object_unusable(ctx, ver
     try:
         wait_for(started)
         refusal = raised(p.close)
-        still_running_after_refusal = p.is_alive()
+        running_after_refusal = p.is_alive()
     finally:
         release.set()
         end_all([p])
-    assert isinstance(refusal, ValueError), repr(refusal)
     assert str(refusal).startswith("Cannot close a process while it is still running"), str(refusal)
     assert p.exitcode == 0
     p.close()
     p.close()  # a second close() is harmless
-    unusable = []
-    for what, use in [("pid", lambda: p.pid), ("exitcode", lambda: p.exitcode),
-                      ("is_alive()", p.is_alive), ("join()", p.join), ("start()", p.start),
-                      ("sentinel", lambda: p.sentinel)]:
-        error = raised(use)
-        assert isinstance(error, ValueError) and str(error) == "process object is closed", (what, error)
-        if isinstance(error, ValueError):
-            unusable.append(what)
+    uses = {"pid": lambda: p.pid, "exitcode": lambda: p.exitcode, "is_alive()": p.is_alive,
+            "join()": p.join, "start()": p.start, "sentinel": lambda: p.sentinel}
     assert p.name and "closed" in repr(p)
-    verdict.record(isinstance(refusal, ValueError) and still_running_after_refusal and len(unusable) == 6,
-                   observed=f"close() refused while running; after close() {', '.join(unusable)} raise ValueError")
+    closed = "ValueError: process object is closed"
+    observed = {"refused while running": type(refusal).__name__, "running after the refusal": running_after_refusal,
+                **{f"{what} after close()": described(raised(use)) for what, use in uses.items()}}
+    expected = {"refused while running": "ValueError", "running after the refusal": True,
+                **{f"{what} after close()": closed for what in uses}}
+    verdict.expect(observed, python=expected, tutorial=expected, what="close()")
 
 
 @pytest.mark.claim("beyond.parent-process")
 def test_parent_process_describes_the_creator_in_the_child_and_is_none_at_the_top(
         ctx, start_method, verdict):
-    """multiprocessing.parent_process() (3.8+) is None in a process that multiprocessing did
-    not start (like this test process) and, in a child, describes the process that created
-    it: its pid, its name, and whether it is still alive.
-
-    Under forkserver the child's os.getppid() is the fork server, which did the forking;
-    parent_process() still names the process that called start().
-
-    Statement from the catalog (beyond.parent-process): holds for every start method.
+    """multiprocessing.parent_process() is None in a process that multiprocessing did not
+    start (like this test process) and, in a child, describes the process that created it:
+    its pid, its name, and that it is alive. Under forkserver the child's os.getppid() is
+    the fork server; parent_process() still names the process that called start().
     """
-    assert multiprocessing.parent_process() is None
+    at_the_top = multiprocessing.parent_process()
     receive_end, send_end = ctx.Pipe(duplex=False)
     with running(ctx.Process(target=beyond.report_parent_process, args=(send_end,))) as p:
         seen = receive(receive_end)
     assert p.exitcode == 0
     me = multiprocessing.current_process()
-    assert (seen["is_none"], seen["pid"], seen["name"], seen["alive"]) == (False, os.getpid(), me.name, True), seen
-    if start_method == "forkserver":
-        assert seen["getppid"] != os.getpid(), "a forkserver child's OS parent is the server"
-    else:
-        assert seen["getppid"] == os.getpid()
-    verdict.record(seen["pid"] == os.getpid() and seen["alive"],
-                   observed=f"in the child: pid {seen['pid']}, name {seen['name']!r}, alive {seen['alive']}; "
-                            f"os.getppid() {seen['getppid']}; None in the test process")
+    described_parent = {"None at the top": True, "is_none": False, "pid": os.getpid(), "name": me.name,
+                        "alive": True}
+    verdict.expect({"None at the top": at_the_top is None, "is_none": seen["is_none"], "pid": seen["pid"],
+                    "name": seen["name"], "alive": seen["alive"], "os parent": seen["getppid"] == os.getpid()},
+                   python={**described_parent, "os parent": facts.os_parent_is_the_parent(start_method)},
+                   tutorial=described_parent, what="parent_process() in the child")
 
 
 @pytest.mark.claim("beyond.sentinel")
 def test_a_sentinel_becomes_ready_when_its_process_ends(ctx, verdict):
-    """Process.sentinel is a handle that becomes ready when the process ends, so
-    multiprocessing.connection.wait() can wait for whichever of several processes ends
-    first -- no polling, no sleeping. Three children are held; only the middle one is
-    released, and wait() returns exactly its sentinel. Then the other two are released
-    together, and once wait() has seen both of them end, one more wait() returns all three
-    sentinels: every ready object, not just the first. (Nothing is joined before that last
-    wait: under forkserver, joining reads the exit status the sentinel carries.)
-
-    Statement from the catalog (beyond.sentinel): holds for every start method.
+    """Process.sentinel becomes ready when the process ends, so
+    multiprocessing.connection.wait() waits for whichever of several processes ends first.
+    Three children are held; only the middle one is released, and wait() returns exactly its
+    sentinel. Then the other two are released together, and once wait() has seen both of
+    them end, one more wait() returns all three sentinels: every ready object, not just the
+    first.
     """
     releases = [ctx.Event() for _ in range(3)]
     procs = [ctx.Process(target=children.wait_for, args=(r,)) for r in releases]
@@ -248,27 +204,29 @@ def test_a_sentinel_becomes_ready_when_its_process_ends(ctx, verdict):
         for p in procs:
             p.start()
         sentinels = [p.sentinel for p in procs]
-        assert wait(sentinels, timeout=0) == [], "a held child had already ended"
+        held = wait(sentinels, timeout=0)
         releases[1].set()
-        ready = wait(sentinels, timeout=10)
-        others_ready = wait([sentinels[0], sentinels[2]], timeout=0)
+        first = wait(sentinels, timeout=facts.LONG)
+        others_then = wait([sentinels[0], sentinels[2]], timeout=0)
         releases[0].set()
         releases[2].set()
         pending = {sentinels[0], sentinels[2]}
         for _ in range(2):  # each wait() reports at least one of them, or times out
             if pending:
-                pending -= set(wait(list(pending), timeout=10))
-        all_ready = wait(sentinels, timeout=0)
+                pending -= set(wait(list(pending), timeout=facts.LONG))
+        # Nothing joined first: under forkserver, join() reads the exit status off the sentinel.
+        last = wait(sentinels, timeout=0)
     finally:
         for r in releases:
             r.set()
         end_all(procs)
-    assert ready == [sentinels[1]], f"ready: {ready}, sentinels: {sentinels}"
-    assert others_ready == [] and not pending, (others_ready, pending)
+    assert not pending, pending
     assert [p.exitcode for p in procs] == [0, 0, 0]
-    assert sorted(all_ready) == sorted(sentinels), f"ready once all ended: {all_ready}, sentinels: {sentinels}"
-    verdict.record(ready == [sentinels[1]],
-                   observed="wait() on three sentinels returned exactly the one released child's")
+    ready = {"all held": held, "the middle released": first, "the other two then": others_then,
+             "all ended": sorted(last)}
+    expected = {"all held": [], "the middle released": [sentinels[1]], "the other two then": [],
+                "all ended": sorted(sentinels)}
+    verdict.expect(ready, python=expected, tutorial=expected, what="ready sentinels")
 
 
 EXPECTED_PLAIN = {
@@ -277,6 +235,14 @@ EXPECTED_PLAIN = {
     "start_twice": "AssertionError: cannot start a process twice",
     "join_unstarted": "AssertionError: can only join a started process",
     "daemon_after_start": "AssertionError: process has already started",
+}
+EXPECTED_OPTIMIZED = {
+    "group": "ok",
+    "daemon_child": "ok",
+    "daemon_child_grandchild_exitcode": 0,
+    "daemon_after_start": "ok",
+    "daemon_after_start_flag": True,
+    "join_unstarted": "AttributeError: 'NoneType' object has no attribute 'wait'",
 }
 
 
@@ -288,72 +254,54 @@ def test_python_O_strips_the_misuse_checks_that_are_written_as_asserts(start_met
     once without and once with -O (children inherit -O):
 
     - group=... and a daemon starting a child are simply allowed;
-    - setting daemon on a running process is accepted (too late to matter);
+    - setting daemon on a running process is accepted;
     - join() before start() fails later and worse, with AttributeError on None;
     - start() twice, while the first run still goes on, fails in the middle of starting:
       under fork a second child *is* forked (and fails, exit code 1) and the Process object
-      forgets the first one; under spawn and forkserver pickling the half-used object fails
+      forgets the first one; under spawn and forkserver pickling the used object fails
       with TypeError and the object keeps the first run. On POSIX that failure comes before
-      any process is made; on Windows spawn creates the process before pickling
-      (popen_spawn_win32), so a second child starts there and dies (exit code 1) -- expected
-      from CPython's source; asserted when the spec runs on Windows.
-
-    Statement from the catalog (beyond.optimize-strips-checks): holds for every start method.
+      any process is made; on Windows spawn creates the process before pickling, so a
+      second child starts there and dies (exit code 1).
     """
     plain = run_program("optimized_misuse", start_method)
     assert plain.returncode == 0, plain.explain()
-    assert plain.observed["optimize"] == "0"
+    assert plain.observed["optimize"] == 0
     assert {k: plain.observed[k] for k in EXPECTED_PLAIN} == EXPECTED_PLAIN, plain.explain()
 
     optimized = run_program("optimized_misuse", start_method, python_args=("-O",))
     seen = optimized.observed
     assert optimized.returncode == 0, optimized.explain()
-    assert seen["optimize"] == "1"
-    assert seen["group"] == "ok"
-    assert seen["daemon_child"] == "ok (grandchild exit code 0)"
-    assert seen["daemon_after_start"] == "ok" and seen["daemon_after_start_flag"] == "True"
-    assert seen["join_unstarted"] == "AttributeError: 'NoneType' object has no attribute 'wait'"
-    if start_method == "fork":
-        assert seen["start_twice"].startswith("AttributeError:") and "_target" in seen["start_twice"]
-        assert seen["start_twice_made_a_second_process"] == "True"
-        assert seen["start_twice_second_process_exitcode"] == "1"
-        assert seen["start_twice_object_kept_first"] == "False"
-    else:
-        assert seen["start_twice"].startswith("TypeError: cannot pickle"), seen["start_twice"]
-        assert seen["start_twice_object_kept_first"] == "True"
-        if WINDOWS:  # CreateProcess, then pickling: the second child gets half a message
-            assert seen["start_twice_made_a_second_process"] == "True", optimized.explain()
-            assert seen["start_twice_second_process_exitcode"] == "1", optimized.explain()
-        else:
-            assert seen["start_twice_made_a_second_process"] == "False", optimized.explain()
-    stripped = [k for k in EXPECTED_PLAIN if not seen[k].startswith("AssertionError")]
-    verdict.record(len(stripped) == len(EXPECTED_PLAIN),
-                   observed=f"under -O no AssertionError for: {', '.join(stripped)}; "
-                            f"start twice -> {seen['start_twice']}")
+    assert seen["optimize"] == 1
+    assert {k: seen[k] for k in EXPECTED_OPTIMIZED} == EXPECTED_OPTIMIZED, optimized.explain()
+    twice = facts.start_twice_under_optimize(start_method)
+    error, _, message = seen["start_twice"].partition(": ")
+    assert twice.pop("message_names") in message, seen["start_twice"]
+    refused = {k: seen[k].startswith("AssertionError") for k in EXPECTED_PLAIN}
+    stripped = dict.fromkeys(EXPECTED_PLAIN, False)  # no check refuses with AssertionError any more
+    verdict.expect({**refused, "error": error, **{k: seen[f"start_twice_{k}"] for k in twice if k != "error"}},
+                   python={**stripped, **twice}, tutorial=stripped,
+                   what="under -O: refused with AssertionError, and start() twice", detail=optimized.explain())
 
 
 @pytest.mark.claim("beyond.interrupt")
-@pytest.mark.skipif(WINDOWS, reason="Process.interrupt() is documented as undefined on Windows")
-@pytest.mark.parametrize("handler_exit_code", [None, 7], ids=["no-handler", "handler-exits-7"])
-def test_interrupt_sends_sigint_and_the_child_decides_what_follows(ctx, verdict, handler_exit_code):
+@pytest.mark.skipif(facts.WINDOWS, reason="Process.interrupt() is documented as undefined on Windows")
+@pytest.mark.parametrize("handler_exit_code, exitcode", [(None, facts.INTERRUPTED_EXITCODE), (7, 7)],
+                         ids=["no-handler", "handler-exits-7"])
+def test_interrupt_sends_sigint_and_the_child_decides_what_follows(ctx, verdict, handler_exit_code, exitcode):
     """interrupt() (3.14+, POSIX) sends SIGINT. With Python's usual handler the child gets
-    KeyboardInterrupt, which multiprocessing treats like any uncaught exception: a
-    traceback on stderr and exitcode 1. A child with its own SIGINT handler decides -- this
-    one exits with code 7. Observed on Linux, 3.14.10 and 3.15.2, for all three methods.
-    Before 3.14 a Process has no interrupt() at all.
-
-    Statement from the catalog (beyond.interrupt).
+    KeyboardInterrupt, which multiprocessing treats like any uncaught exception: exitcode 1.
+    A child with its own SIGINT handler decides: this one exits with code 7. Before 3.14 a
+    Process has no interrupt().
     """
-    if sys.version_info < (3, 14):
-        assert not hasattr(ctx.Process, "interrupt")
-        verdict.not_assertable("Process.interrupt() exists from Python 3.14 on")
+    verdict.expect(hasattr(ctx.Process, "interrupt"), python=facts.HAS_INTERRUPT, tutorial=NOT_APPLICABLE,
+                   what="Process has interrupt()")
+    if not facts.HAS_INTERRUPT:
         return
     ready, hold = ctx.Event(), ctx.Event()
     p = ctx.Process(target=beyond.wait_for_interrupt, args=(ready, hold, handler_exit_code))
     with running(p, hold):
         wait_for(ready, what="the child to set up its SIGINT handling")
         p.interrupt()
-        p.join(10)
-    expected = 1 if handler_exit_code is None else handler_exit_code
-    assert p.exitcode == expected, f"exitcode {p.exitcode}"
-    verdict.compare(predicted=expected, observed=p.exitcode, what="exitcode after interrupt()")
+        p.join(facts.SHORT)
+    stated = 1 if handler_exit_code is None else handler_exit_code  # exit code 1, or the handler's
+    verdict.expect(p.exitcode, python=exitcode, tutorial=stated, what="exitcode after interrupt()")
