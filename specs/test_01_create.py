@@ -12,8 +12,8 @@ import sys
 import psutil
 import pytest
 
-from fixtures import children, examples
-from harness import WINDOWS, leaks
+from fixtures import children, examples, facts
+from harness import leaks
 from harness.lifecycle import raised, receive, running, wait_for
 
 
@@ -28,18 +28,18 @@ def test_constructing_a_process_starts_nothing(ctx, verdict):
 
     Before start() there is no pid, no exit code, nothing alive and no new process in the
     OS's process table; the target has not run (it would have set the event). After start()
-    the child exists and runs the target. (create.not-started; every start method.)
+    the child exists and runs the target.
     """
     ran = ctx.Event()
     before = child_pids()
     p = ctx.Process(target=ran.set)
-    nothing_yet = (p.pid is None and p.exitcode is None and not p.is_alive()
-                   and not ran.is_set() and not (child_pids() - before))
-    assert nothing_yet, f"pid={p.pid} exitcode={p.exitcode} alive={p.is_alive()} ran={ran.is_set()}"
+    nothing = {"pid": None, "exitcode": None, "alive": False, "target_ran": False, "new_processes": []}
+    verdict.expect({"pid": p.pid, "exitcode": p.exitcode, "alive": p.is_alive(), "target_ran": ran.is_set(),
+                    "new_processes": sorted(child_pids() - before)},
+                   python=nothing, tutorial=nothing, what="a Process object before start()")
     with running(p):
         wait_for(ran, what="the target to run after start()")
     assert p.exitcode == 0
-    verdict.record(nothing_yet and ran.is_set(), observed="no process and no run before start(); the target ran after")
 
 
 @pytest.mark.claim("create.keyword-args")
@@ -50,8 +50,7 @@ def test_positional_arguments_follow_the_signature_and_the_first_one_is_group(ct
     arguments are accepted in that order. The trap is the first one, ``group``, which must
     be None: Process(func) binds the function to ``group`` and fails with AssertionError
     (an assert statement: under python -O the check is gone and the process silently gets
-    no target). ``daemon`` is keyword-only. (create.keyword-args: the tutorial says keywords
-    are required; that holds only in part. Same for every start method.)
+    no target). ``daemon`` is keyword-only.
     """
     receiver, sender = ctx.Pipe(duplex=False)
     in_order = ctx.Process(None, children.send_args, "given-by-position", (sender, 1), {"k": 2})
@@ -61,20 +60,21 @@ def test_positional_arguments_follow_the_signature_and_the_first_one_is_group(ct
     positional_ok = received == ((1,), {"k": 2})
     assert positional_ok, received
 
-    target_first = raised(ctx.Process, children.noop)
-    if sys.flags.optimize:
-        assert target_first is None
-        ran = []
-        ctx.Process(ran.append, args=("the target ran",)).run()  # ran.append went to group
-        assert ran == [], ran
+    ran = []
+    target_first = raised(lambda: ctx.Process(ran.append, args=("the target ran",)).run())
+    if sys.flags.optimize:  # python -O strips the assert: ran.append went to group, silently
+        assert target_first is None, target_first
     else:
         assert isinstance(target_first, AssertionError), target_first
         assert "group argument must be None" in str(target_first)
     with pytest.raises(TypeError):
         ctx.Process(None, children.noop, None, (), {}, True)  # daemon cannot be positional
 
-    verdict.record(not positional_ok, observed="positional arguments in signature order work")
-    verdict.record(target_first is not None, observed=f"Process(func) raised {target_first!r}: func lands in group")
+    # The tutorial: keywords are needed, so arguments by position do not work.
+    verdict.expect({"positional_in_signature_order": positional_ok, "function_first_is_the_target": ran != []},
+                   python={"positional_in_signature_order": True, "function_first_is_the_target": False},
+                   tutorial={"positional_in_signature_order": False, "function_first_is_the_target": False},
+                   what="arguments given by position")
 
 
 @pytest.mark.claim("create.args-tuple")
@@ -84,7 +84,7 @@ def test_args_are_unpacked_as_a_tuple_and_the_one_element_comma_matters(ctx, ver
     A one-element tuple needs its comma: without it (5) is the int 5 and the constructor
     fails at once with TypeError, while ("abc") is a string that tuple() splits into three
     arguments. Any iterable is accepted, a list included, so "must be a tuple" is stricter
-    than Python. (create.args-tuple: partly. Same for every start method.)
+    than Python.
     """
     received = {}
     for label, args in [("tuple", (7,)), ("list", [7]), ("string without comma", ("abc"))]:
@@ -98,9 +98,9 @@ def test_args_are_unpacked_as_a_tuple_and_the_one_element_comma_matters(ctx, ver
     assert isinstance(no_comma, TypeError) and "not iterable" in str(no_comma), no_comma
 
     comma_matters = no_comma is not None and received["string without comma"] != ("abc",)
-    verdict.record(comma_matters, observed=f"without the comma (5) raised {no_comma!r} and ('abc') became "
-                                           f"{received['string without comma']}")
-    verdict.record(received["list"] != (7,), observed=f"a list as args arrived as {received['list']}")
+    verdict.expect({"comma_matters": comma_matters, "a_list_works": received["list"] == (7,)},
+                   python={"comma_matters": True, "a_list_works": True},
+                   tutorial={"comma_matters": True, "a_list_works": False}, what="args without a tuple")
 
 
 @pytest.mark.claim("create.args-tuple")
@@ -113,8 +113,7 @@ def test_arguments_are_pickled_for_spawn_and_forkserver_but_inherited_under_fork
     fail in the parent. On POSIX that happens before any child exists (the pickling comes
     first); on Windows CreateProcess comes first, so a child does start, finds its pipe
     closed half-way through the data, and exits on its own with an error. Either way the
-    Process object has no pid. (create.args-tuple; the tutorial does not mention this, and
-    its claim that args reach the target holds for picklable arguments.)
+    Process object has no pid.
     """
     def local_function():
         """Not importable from any module, so it cannot be pickled."""
@@ -124,39 +123,32 @@ def test_arguments_are_pickled_for_spawn_and_forkserver_but_inherited_under_fork
     before = child_pids()
     failure = raised(p.start)
     try:
-        delivered = failure is None and receiver.poll(10) and receiver.recv() == "local_function"
+        delivered = failure is None and receiver.poll(facts.LONG) and receiver.recv() == "local_function"
     finally:
         if failure is None:
-            p.join(10)
-    if start_method == "fork":
-        assert delivered, f"fork should hand the function over by inheritance; start() raised {failure!r}"
-    else:
-        assert isinstance(failure, (AttributeError, pickle.PicklingError)), failure
-        assert "local object" in str(failure), failure
-        assert p.pid is None, "the Process object should have no pid when pickling failed"
-        orphans = [proc for proc in leaks.descendants() if proc.pid not in before]
-        if WINDOWS:
-            # The half-fed child must end by itself (bounded), not be left to the leak guard.
-            _, still_running = psutil.wait_procs(orphans, timeout=10)
-            assert not still_running, f"the child started before pickling failed did not exit: {still_running}"
-        else:
-            assert not orphans, f"a child exists although pickling failed: {orphans}"
-    verdict.record(delivered, observed=f"an unpicklable argument {'was' if delivered else 'was not'} delivered")
+            p.join(facts.LONG)
+    orphans = [proc for proc in leaks.descendants() if proc.pid not in before]
+    assert facts.CHILD_MADE_BEFORE_PICKLING or not orphans, f"a child exists although pickling failed: {orphans}"
+    # A half-fed child must end by itself (bounded), not be left to the leak guard.
+    _, still_running = psutil.wait_procs(orphans, timeout=facts.LONG)
+    assert not still_running, f"the child started before pickling failed did not exit: {still_running}"
+    refused = isinstance(failure, (AttributeError, pickle.PicklingError)) and "local object" in str(failure)
+    inherited = facts.copies_parent_memory(start_method)
+    verdict.expect({"delivered": delivered, "refused_to_pickle": refused, "has_a_pid": p.pid is not None},
+                   python={"delivered": inherited, "refused_to_pickle": not inherited, "has_a_pid": inherited},
+                   tutorial={"delivered": True}, what="an unpicklable argument", detail=f"start() raised {failure!r}")
 
 
 @pytest.mark.claim("create.kwargs")
 def test_kwargs_reach_the_target_as_keyword_arguments(ctx, verdict):
-    """``kwargs`` is a dict whose items the target receives as keyword arguments.
-
-    (create.kwargs; the same for every start method.)
-    """
+    """``kwargs`` is a dict whose items the target receives as keyword arguments."""
     receiver, sender = ctx.Pipe(duplex=False)
     with running(ctx.Process(target=children.send_args, args=(sender,),
                              kwargs={"first": "one", "second": 2})) as p:
         args, kwargs = receive(receiver)
     assert p.exitcode == 0
-    assert (args, kwargs) == ((), {"first": "one", "second": 2})
-    verdict.record(kwargs == {"first": "one", "second": 2}, observed=f"target got kwargs {kwargs}")
+    given = {"args": (), "kwargs": {"first": "one", "second": 2}}
+    verdict.expect({"args": args, "kwargs": kwargs}, python=given, tutorial=given, what="the target's arguments")
 
 
 @pytest.mark.claim("create.target-uncalled")
@@ -167,8 +159,7 @@ def test_target_with_parentheses_runs_at_once_in_the_parent(ctx, verdict, tmp_pa
     target=None: the child starts, runs nothing, and exits 0. Had f returned something
     that is not callable (here: 5), the child would fail calling it -- TypeError, a
     traceback on its stderr after a line naming the process, exit code 1. Written without
-    parentheses, the function runs later, in the child. (create.target-uncalled; every
-    start method.)
+    parentheses, the function runs later, in the child.
     """
     ran_in = []
 
@@ -192,10 +183,12 @@ def test_target_with_parentheses_runs_at_once_in_the_parent(ctx, verdict, tmp_pa
     receiver, sender = ctx.Pipe(duplex=False)
     with running(ctx.Process(target=children.send_ids, args=(sender,))):
         child_pid = receive(receiver)["pid"]
-    assert child_pid != os.getpid()
-    verdict.record(ran_in == [os.getpid()] and child_pid != os.getpid(),
-                   observed="target=f() ran f in the parent (a None result: the child exits 0, a 5: exit "
-                            f"code {returned_five.exitcode}); target=f ran it in the child")
+    observed = {"f()_ran_in_the_parent": ran_in == [os.getpid()], "f_ran_in_a_child": child_pid != os.getpid(),
+                "exitcode_with_None": p.exitcode, "exitcode_with_5": returned_five.exitcode}
+    verdict.expect(observed, python={"f()_ran_in_the_parent": True, "f_ran_in_a_child": True,
+                                     "exitcode_with_None": 0, "exitcode_with_5": 1},
+                   tutorial={"f()_ran_in_the_parent": True, "f_ran_in_a_child": True},
+                   what="where target=f() and target=f run f")
 
 
 @pytest.mark.claim("create.start-runs-target-in-child")
@@ -205,21 +198,20 @@ def test_the_child_runs_the_target_and_its_parent_is_the_creator_except_under_fo
     Under fork and spawn the child's os.getppid() is the creator's pid, as the tutorial
     says. Under forkserver it is not: the child is forked by the fork server, so its OS
     parent is the server process. multiprocessing.parent_process() names the creator under
-    every method. (create.start-runs-target-in-child: holds for fork and spawn, not for
-    forkserver -- the default on Linux since 3.14.)
+    every method.
     """
     receiver, sender = ctx.Pipe(duplex=False)
     with running(ctx.Process(target=children.send_lineage, args=(sender,))):
         seen = receive(receiver)
     assert seen["pid"] != os.getpid()
-    assert seen["parent_process_pid"] == os.getpid()
-    if start_method == "forkserver":
-        server = psutil.Process(seen["ppid"])
-        assert server.ppid() == os.getpid(), "the fork server should be the creator's child"
-        assert "forkserver" in " ".join(server.cmdline())
-    else:
-        assert seen["ppid"] == os.getpid()
-    verdict.compare(predicted=os.getpid(), observed=seen["ppid"], what="child's os.getppid()")
+    os_parent = psutil.Process(seen["ppid"])
+    fork_server = os_parent.ppid() == os.getpid() and "forkserver" in " ".join(os_parent.cmdline())
+    observed = {"os_parent_is_the_creator": seen["ppid"] == os.getpid(), "os_parent_is_the_fork_server": fork_server,
+                "parent_process_is_the_creator": seen["parent_process_pid"] == os.getpid()}
+    creator = facts.os_parent_is_the_parent(start_method)
+    verdict.expect(observed, python={"os_parent_is_the_creator": creator, "os_parent_is_the_fork_server": not creator,
+                                     "parent_process_is_the_creator": True},
+                   tutorial={"os_parent_is_the_creator": True}, what="the child's parent", detail=seen)
 
 
 @pytest.mark.claim("create.async-with-parent")
@@ -229,7 +221,6 @@ def test_the_parent_keeps_running_while_the_child_runs(ctx, verdict):
     The child signals that it is inside its target and then waits to be released. start()
     has already returned, and the parent keeps executing -- it sees the child alive and
     busy, and releases it. Had start() waited for the target, this would deadlock.
-    (create.async-with-parent; every start method.)
     """
     started, release = ctx.Event(), ctx.Event()
     p = ctx.Process(target=children.signal_then_wait, args=(started, release))
@@ -238,4 +229,5 @@ def test_the_parent_keeps_running_while_the_child_runs(ctx, verdict):
         parent_ran_meanwhile = p.is_alive() and not release.is_set()
         release.set()
     assert p.exitcode == 0
-    verdict.record(parent_ran_meanwhile, observed="the parent ran while the child was inside its target")
+    verdict.expect(parent_ran_meanwhile, python=True, tutorial=True,
+                   what="the parent ran on while the child was inside its target")

@@ -8,12 +8,17 @@ Since 3.13.8 / 3.14.1 forkserver imports the main file once, in the fork server,
 children inherit that import.
 """
 
-import signal
-import sys
+import os
 
 import pytest
 
-from harness import FORKSERVER_PRELOADS_MAIN, FORKSERVER_SURVIVES_FAILED_PRELOAD, WINDOWS
+from fixtures import facts
+from harness.verdicts import NOT_APPLICABLE
+
+# What the tutorial predicts of a program that starts a process at import time without the
+# main guard: on Windows the guard is needed, and without it the program recurses without
+# end; elsewhere (Linux, macOS) the guard is not needed, so the child does the work.
+TUTORIAL_WITHOUT_GUARD = {True: {"work_done": 0, "recursed": True}, False: {"work_done": 1}}
 
 
 @pytest.mark.claim("create.module-level-runs-twice")
@@ -24,22 +29,19 @@ def test_top_level_code_runs_again_in_spawned_children_but_not_in_forked_ones(
     The program has two children; each process that executes the file's top level logs one
     line. fork: only the parent runs it (the children are copies). spawn: the parent and
     each child (3 runs). forkserver: like spawn before 3.13.8/3.14.1; from then on, the
-    parent and the fork server once, however many children. This is a start-method matter,
-    not an OS one: the tutorial says "on Windows, not on Linux" (create.module-level-runs-twice);
-    macOS defaults to spawn since 3.8 and Linux to forkserver since 3.14.
+    parent and the fork server once, however many children. The tutorial says it happens on
+    Windows and not on Linux; it is a start-method matter, not an OS one.
     """
     seen = observe_program("main_reimport", start_method)
-    runs, in_children = int(seen["toplevel_runs"]), int(seen["toplevel_runs_in_children"])
-    if start_method == "fork":
-        assert (runs, in_children) == (1, 0), seen
-    elif start_method == "spawn" or not FORKSERVER_PRELOADS_MAIN:
-        assert (runs, in_children) == (3, 2), seen
-        assert seen["toplevel_run_as"] == "__main__,__mp_main__,__mp_main__", seen
-    else:
-        assert (runs, in_children, int(seen["toplevel_runs_elsewhere"])) == (2, 0, 1), seen
-    # The fork server's single preload is not "again in the child": count the children only.
-    verdict.compare(predicted=WINDOWS, observed=in_children > 0,
-                    what="top-level code ran again in the children")
+    assert seen["toplevel_runs"] == len(seen["toplevel_run_as"]), seen
+    runs = {"run_as": seen["toplevel_run_as"], "in_children": seen["toplevel_runs_in_children"],
+            "in_server": seen["toplevel_runs_elsewhere"]}
+    # The fork server's single preload is not "again in the child": the children count.
+    verdict.expect({**runs, "again_in_the_children": runs["in_children"] > 0},
+                   python={**facts.toplevel_runs(start_method, seen["children"]),
+                           "again_in_the_children": facts.child_imports_main(start_method)},
+                   tutorial={"again_in_the_children": facts.WINDOWS},
+                   what="who ran the main file's top level", detail=seen)
 
 
 @pytest.mark.claim("create.child-reimports-main")
@@ -53,17 +55,20 @@ def test_a_spawned_child_imports_the_main_file_as_a_module(start_method, observe
     would: a fork child has a copy of it, and also runs under the program's own command line;
     a spawn or forkserver child was started by the OS with multiprocessing's command line,
     and is handed the parent's ``sys.argv`` before the main file is imported.
-    (create.child-reimports-main: the tutorial states it for every child; it holds for spawn
-    and forkserver, not fork.)
     """
     seen = observe_program("main_reimport", start_method)
-    assert seen["child_main_file"] == seen["parent_main_file"], seen
-    imported = seen["child_main_name"] == "__mp_main__"
-    assert seen["child_main_name"] == ("__main__" if start_method == "fork" else "__mp_main__"), seen
-    assert seen["child_argv"] == seen["parent_argv"], seen
-    assert seen["parent_argv"].endswith(f"main_reimport.py', '{start_method}']"), seen
-    assert seen["child_command_line"] == ("the program's" if start_method == "fork" else "multiprocessing's"), seen
-    verdict.compare(predicted=True, observed=imported, what="child imported the main file")
+    argv = seen["parent_argv"]
+    assert (os.path.basename(argv[0]), argv[1:]) == ("main_reimport.py", [start_method]), seen
+    observed = {"main_name": seen["child_main_name"],
+                "main_file_is_the_parents": seen["child_main_file"] == seen["parent_main_file"],
+                "argv_is_the_parents": seen["child_argv"] == argv,
+                "started_with_the_programs_command_line": seen["child_has_the_programs_command_line"]}
+    # The tutorial: the child's __main__ is the main file as another module would import it.
+    verdict.expect(observed, python={"main_name": facts.child_main_name(start_method),
+                                     "main_file_is_the_parents": True, "argv_is_the_parents": True,
+                                     "started_with_the_programs_command_line":
+                                         facts.copies_parent_memory(start_method)},
+                   tutorial={"main_name": "__mp_main__"}, what="the child's __main__", detail=seen)
 
 
 @pytest.mark.claim("create.main-guard-required")
@@ -85,52 +90,20 @@ def test_without_the_main_guard_spawn_fails_once_instead_of_recursing(
     ignores the failed preload and lives on; the child then imports the file itself and fails
     like a spawn child, so the parent's start() returns, the child exits with 1 and three
     processes (parent, server, child) ran the file.
-
-    (create.main-guard-required: the tutorial says the guard matters on Windows, where it
-    recurses without end; it matters for spawn/forkserver on any OS, and nothing recurses.)
     """
-    result = run_program("no_main_guard", start_method, timeout=10)
+    result = run_program("no_main_guard", start_method)
     seen = result.observed
-    assert not result.survivors, result.explain()
-    runs = int(seen.get("processes_that_ran_this_file", "0"))
-    refused = result.stderr.count("bootstrapping phase")
-    if start_method == "fork":
-        assert result.returncode == 0, result.explain()
-        assert (seen["child_exitcode"], seen["work_done"], runs) == ("0", "1", 1), seen
-        assert seen["parent_start_error"] == "None", seen
-        assert refused == 0, result.explain()
-    elif start_method == "spawn" or not FORKSERVER_PRELOADS_MAIN:
-        assert result.returncode == 0, result.explain()
-        assert seen["parent_start_error"] == "None", seen
-        assert (seen["child_exitcode"], seen["work_done"], runs) == ("1", "0", 2), seen
-        assert seen["ran_as"] == "__main__,__mp_main__", seen
-        assert "RuntimeError" in result.stderr and refused == 1, result.explain()
-    elif FORKSERVER_SURVIVES_FAILED_PRELOAD:  # 3.15+: the server lives; the child fails alone
-        assert result.returncode == 0, result.explain()
-        assert seen["parent_start_error"] == "None", seen
-        assert (seen["child_exitcode"], seen["work_done"], runs) == ("1", "0", 3), seen
-        assert seen["ran_as"] == "__main__,__mp_main__,__mp_main__", seen
-        assert refused == 1, result.explain()  # the child's traceback; the server's is swallowed
-    else:  # 3.13.8+/3.14.1+: the preload kills the fork server, so the parent's start() fails
-        assert result.returncode == 0, result.explain()
-        error = seen["parent_start_error"].split(":")[0]
-        assert error in ("EOFError", "ConnectionResetError", "BrokenPipeError"), seen
-        assert (seen["child_exitcode"], seen["work_done"], runs) == ("None", "0", 2), seen
-        assert seen["ran_as"] == "__main__,__mp_main__", seen
-        assert refused == 1, result.explain()  # the fork server's traceback
-    needs_guard = seen.get("work_done") != "1"
-    recursed_without_end = runs > 3
-    assert not recursed_without_end, result.explain()
-    if WINDOWS:  # the tutorial's prediction here: needed, and recursion without end
-        if needs_guard and not recursed_without_end:
-            verdict.partly(f"the guard is needed ({start_method}), but the program stopped after "
-                           f"{runs} processes with RuntimeError instead of recursing")
-        else:
-            verdict.record(needs_guard and recursed_without_end,
-                           observed=f"needs_guard={needs_guard}, processes={runs}")
-    else:  # ... and elsewhere: not needed
-        verdict.compare(predicted=False, observed=needs_guard,
-                        what=f"guard needed on {sys.platform} under {start_method}")
+    assert result.returncode == 0 and not result.survivors, result.explain()
+    assert seen["parent_start_error"] in (None, *facts.DEAD_FORK_SERVER_ERRORS), result.explain()
+    assert seen["processes_that_ran_this_file"] == len(seen["ran_as"]), seen
+    refused = result.stderr.count("bootstrapping phase")  # one traceback per refused start()
+    assert ("RuntimeError" in result.stderr) == (refused > 0), result.explain()
+    observed = {"parent_start_failed": seen["parent_start_error"] is not None,
+                "child_exitcode": seen["child_exitcode"], "work_done": seen["work_done"],
+                "ran_as": seen["ran_as"], "refused": refused, "recursed": len(seen["ran_as"]) > 3}
+    verdict.expect(observed, python=facts.without_main_guard(start_method),
+                   tutorial=TUTORIAL_WITHOUT_GUARD[facts.WINDOWS],
+                   what="the program without a main guard", detail=result.explain())
 
 
 @pytest.mark.claim("create.windows-no-fork")
@@ -141,25 +114,17 @@ def test_without_fork_a_child_is_a_fresh_interpreter_that_imports_the_main_file(
     The new interpreter has none of the parent's state (a module the parent registered in
     ``sys.modules`` inside the guard is absent) and imports the main file to find the
     target. forkserver's children come from a fresh server interpreter too; fork's children
-    are copies of the parent. (create.windows-no-fork: true of Windows, where fork does not
-    exist; the same mechanism is spawn/forkserver everywhere. Under fork the claim does not
-    apply: "not assertable".)
+    are copies of the parent, which the claim is not about.
     """
     seen = observe_program("main_reimport", start_method)
-    fork_available = seen["fork_available"] == "True"
-    fresh = seen["child_fresh_interpreter"] == "True"
-    imports_main = seen["child_main_name"] == "__mp_main__"
-    assert fork_available == (not WINDOWS), seen
-    assert fresh == imports_main == (start_method != "fork"), seen
-    if start_method == "fork":
-        verdict.not_assertable("the fork start method makes no fresh interpreter: the claim is "
-                               "about starting a child without fork")
-        return
-    # The tutorial: without fork (on Windows, where it is missing) the child is a fresh
-    # interpreter that imports the main file.
-    holds = fresh and imports_main and (not fork_available if WINDOWS else True)
-    verdict.record(holds, observed=f"fork available={fork_available}; {start_method} child fresh "
-                                   f"interpreter={fresh}, imported the main file={imports_main}")
+    observed = {"fork_available": seen["fork_available"], "fresh_interpreter": seen["child_fresh_interpreter"],
+                "main_name": seen["child_main_name"]}
+    without_fork = {"fork_available": not facts.WINDOWS, "fresh_interpreter": True, "main_name": "__mp_main__"}
+    verdict.expect(observed, python={"fork_available": not facts.WINDOWS,
+                                     "fresh_interpreter": not facts.copies_parent_memory(start_method),
+                                     "main_name": facts.child_main_name(start_method)},
+                   tutorial=NOT_APPLICABLE if facts.copies_parent_memory(start_method) else without_fork,
+                   what="fork's availability and the child's interpreter", detail=seen)
 
 
 @pytest.mark.claim("create.child-outlives-parent")
@@ -170,11 +135,9 @@ def test_a_child_outlives_a_parent_killed_outright_and_finishes_its_work(
     The program's "parent" starts a worker and is then killed with SIGKILL (TerminateProcess
     on Windows): it runs no exit handler, so nothing ends or joins the worker. The worker
     notices its parent is dead and still finishes its work. Every start method.
-    (create.child-outlives-parent.)
     """
     seen = observe_program("killed_parent", start_method)
-    expected_code = -signal.SIGTERM if WINDOWS else -signal.SIGKILL  # kill() is TerminateProcess there
-    assert seen["parent_exitcode"] == str(int(expected_code)), seen
-    finished = seen["worker_finished_after_parent_died"] == "True"
-    assert finished, seen
-    verdict.record(finished, observed="the worker finished its work after its parent was killed")
+    observed = {"parent_exitcode": seen["parent_exitcode"],
+                "worker_finished": seen["worker_finished_after_parent_died"]}
+    verdict.expect(observed, python={"parent_exitcode": facts.KILL_EXITCODE, "worker_finished": True},
+                   tutorial={"worker_finished": True}, what="a worker whose parent was killed", detail=seen)
