@@ -15,7 +15,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from harness import CATALOG_PATH, ROOT, SPECS_DIR, WINDOWS, catalog, leaks, programs, verdicts
+from harness import CATALOG_PATH, PLATFORM_NAME, ROOT, SPECS_DIR, WINDOWS, catalog, leaks, programs, verdicts
 from harness.lifecycle import join_all, running_all
 from fixtures import children
 from fixtures.programs import _program
@@ -49,26 +49,106 @@ def test_a_malformed_catalog_is_reported_with_its_place():
         catalog.parse("{", "x.json")
 
 
+H, NO, PARTLY, LUCK, NA = (verdicts.HOLDS, verdicts.DOES_NOT_HOLD, verdicts.PARTLY, verdicts.LUCK,
+                           verdicts.NOT_APPLICABLE)
+
+
 @pytest.mark.parametrize("cells, expected", [
-    ([verdicts.HOLDS, verdicts.HOLDS], verdicts.HOLDS),
-    ([verdicts.HOLDS, verdicts.DOES_NOT_HOLD], verdicts.PARTLY),
-    ([verdicts.NOT_ASSERTABLE, verdicts.DOES_NOT_HOLD], verdicts.DOES_NOT_HOLD),
-    ([verdicts.SKIPPED, verdicts.HOLDS], verdicts.HOLDS),
+    ([H, H], H),
+    ([H, NO], verdicts.DISAGREE),  # never folded into partly
+    ([PARTLY, H], verdicts.DISAGREE),
+    ([NA, NO], NO),  # not applicable gives way
+    ([NA, NA], NA),
+    ([LUCK, NA], LUCK),
+    ([LUCK, H], verdicts.DISAGREE),
+    ([verdicts.DISAGREE, H], verdicts.DISAGREE),
+    ([verdicts.SKIPPED, H], H),
     ([verdicts.SKIPPED], verdicts.SKIPPED),
-    ([verdicts.HOLDS, verdicts.FAILED], verdicts.FAILED),
+    ([H, verdicts.FAILED, NO], verdicts.FAILED),
+    ([], None),
 ])
-def test_cells_of_one_claim_fold_into_one_verdict(cells, expected):
-    assert verdicts.combine(cells) == expected
+def test_verdicts_of_one_claim_fold_with_one_rule(cells, expected):
+    assert verdicts.fold(cells) == expected
 
 
-def test_a_verdict_is_computed_not_declared():
-    v = verdicts.Verdict(["a.b"])
-    with pytest.raises(verdicts.VerdictError):
-        v.record("yes", observed="x")
-    v.compare(predicted=2, observed=1)
-    assert v.records["a.b"]["verdict"] == verdicts.DOES_NOT_HOLD
-    v.compare(predicted=1, observed=1)
-    assert v.records["a.b"]["verdict"] == verdicts.PARTLY
+@pytest.mark.parametrize("python, tutorial, expected", [
+    (2, 2, H),
+    (2, 3, NO),
+    (2, verdicts.either(1, 2), H),
+    (verdicts.either(1, 2), 2, LUCK),  # scheduling decides between a right and a wrong outcome
+    (verdicts.either(1, 2), verdicts.either(2, 1), H),
+    (verdicts.either(1, 2), 3, NO),
+    ({"a": 1, "b": 2}, {"a": 1, "b": 2}, H),
+    ({"a": 1, "b": 2}, {"a": 1, "b": 3}, PARTLY),  # the only way to partly: half right
+    ({"a": 1, "b": 2}, {"a": 0, "b": 3}, NO),
+    ({"a": 1}, verdicts.NOT_APPLICABLE, NA),
+])
+def test_a_verdict_follows_from_what_python_does_and_what_the_tutorial_predicts(python, tutorial, expected):
+    assert verdicts.judge(python, tutorial) == expected
+
+
+def test_expect_asserts_what_python_does_and_records_the_folded_verdict():
+    v = verdicts.Verdict(["a.b"], "spawn")
+    with pytest.raises(AssertionError, match=r"^a.b under spawn: count: observed 1, but Python does 2 here\nlog$"):
+        v.expect(1, python=2, tutorial=2, what="count", detail="log")
+    assert v.records == {}, "a failed expectation records nothing"
+    assert v.expect(1, python=verdicts.either(1, 2), tutorial=1, what="order") == 1
+    assert v.records["a.b"]["verdict"] == LUCK
+    v.expect(3, python=3, tutorial=verdicts.NOT_APPLICABLE, what="other")
+    assert v.records["a.b"]["verdict"] == LUCK  # not applicable gives way
+    v.expect(3, python=3, tutorial=3)
+    assert v.records["a.b"] == {
+        "verdict": verdicts.DISAGREE, "observed": "order: 1 (tutorial: 1); other: 3; observed: 3 (tutorial: 3)",
+        "observations": [{"verdict": LUCK, "observed": "order: 1 (tutorial: 1)"},
+                         {"verdict": NA, "observed": "other: 3"},
+                         {"verdict": H, "observed": "observed: 3 (tutorial: 3)"}]}
+
+
+def test_expect_needs_the_claim_named_when_a_test_carries_several():
+    v = verdicts.Verdict(["a.b", "c.d"])
+    with pytest.raises(verdicts.VerdictError, match="say which one with claim="):
+        v.expect(1, python=1, tutorial=1)
+    with pytest.raises(verdicts.VerdictError, match="'e.f' is not among this test's markers"):
+        v.expect(1, python=1, tutorial=1, claim="e.f")
+    with pytest.raises(verdicts.VerdictError, match="must name aspects of"):
+        v.expect({"x": 1}, python={"x": 1}, tutorial={"y": 1}, claim="a.b")
+    v.expect(1, python=1, tutorial=2, claim="c.d")
+    assert list(v.records) == ["c.d"] and v.records["c.d"]["verdict"] == NO
+
+
+def test_a_claim_test_that_records_no_verdict_fails_whether_or_not_it_asks_for_the_fixture(tmp_path):
+    """A tiny spec in a pytest run of its own: a test without the verdict fixture, one that
+    has it and never calls expect(), one that records only one of its two claims, and one
+    that records its claim. The first three fail, naming the claims without a verdict; the
+    results file counts them as spec failures."""
+    from harness import report
+    from harness.tests.test_report import run_pytest
+
+    first, second = list(catalog.load())[:2]
+    spec = tmp_path / "test_silent.py"
+    spec.write_text(
+        "import pytest\n"
+        f"@pytest.mark.claim({first!r})\n"
+        "def test_no_fixture():\n    assert True\n"
+        f"@pytest.mark.claim({first!r})\n"
+        "def test_fixture_unused(verdict):\n    assert verdict\n"
+        f"@pytest.mark.claim({first!r})\n@pytest.mark.claim({second!r})\n"
+        f"def test_one_of_two(verdict):\n    verdict.expect(1, python=1, tutorial=1, claim={first!r})\n"
+        f"@pytest.mark.claim({first!r})\n"
+        "def test_records(verdict):\n    verdict.expect(1, python=1, tutorial=1)\n", encoding="utf-8")
+    out = tmp_path / "results.json"
+    proc = run_pytest(tmp_path, "--no-matrix", f"--claims-report={out}", str(spec))
+    assert proc.returncode == 1, proc.stdout
+    assert "3 failed, 1 passed" in proc.stdout, proc.stdout
+    message = "spec bug: the test passed but recorded no verdict for {} (call verdict.expect(...)"
+    for name, missing in (("test_no_fixture", first), ("test_fixture_unused", first), ("test_one_of_two", second)):
+        section = proc.stdout[proc.stdout.index(f"_ {name} _"):]
+        assert message.format(missing) in section, section
+    outcomes = {t["nodeid"].split("::")[-1]: t["outcome"] for t in report.load_results(out)["tests"]}
+    assert outcomes == {"test_no_fixture": "failed", "test_fixture_unused": "failed",
+                        "test_one_of_two": "failed", "test_records": "passed"}
+    matrix = report.merge([out])
+    assert matrix.value(first, (PLATFORM_NAME, report.python_label(), report.ANY_METHOD)) == verdicts.FAILED
 
 
 def test_the_leak_guard_finds_kills_and_reports_a_stray_child(ctx):
@@ -196,7 +276,7 @@ def test_a_survivor_holding_the_output_files_does_not_hide_the_result(monkeypatc
     where = _output_files_in(monkeypatch)
     result = programs.run_program("_selftest_program", ORPHAN_METHOD, "orphan", keep_survivors=True)
     try:
-        assert result.returncode == 0 and result.observed.get("left_a_child") == "True", result.explain()
+        assert result.returncode == 0 and result.observed.get("left_a_child") is True, result.explain()
         assert len(result.survivors) == 1 and result.survivors[0].is_running()
         assert list(where.glob("mpspec-*/stdout")), "the held output file was removed"
     finally:
@@ -328,7 +408,7 @@ def test_a_hanging_program_is_killed_and_its_output_so_far_shown():
     with pytest.raises(programs.ProgramError) as info:
         programs.run_program("_selftest_program", "spawn", "hang", timeout=1.5)
     assert "did not finish within 1.5s" in str(info.value)
-    assert "observed: about_to_hang=True" in str(info.value)
+    assert "observed: about_to_hang=true" in str(info.value)
 
 
 # A fork orphan where fork exists; spawn on Windows. (A POSIX spawn orphan would keep the
@@ -338,7 +418,7 @@ ORPHAN_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else
 
 def test_processes_a_program_leaves_behind_are_reported_and_ended():
     result = programs.run_program("_selftest_program", ORPHAN_METHOD, "orphan")
-    assert result.observed.get("left_a_child") == "True", result.explain()
+    assert result.observed.get("left_a_child") is True, result.explain()
     assert len(result.survivors) == 1
     assert not any(p.is_running() and p.status() != "zombie" for p in result.survivors)
 

@@ -224,6 +224,137 @@ def test_a_written_results_file_reads_back_with_each_tests_configuration(tmp_pat
     assert list(path.parent.iterdir()) == [path]  # written atomically: no temporary left
 
 
+def test_luck_and_not_applicable_are_never_a_difference_and_holds_with_not_applicable_holds_everywhere(tmp_path):
+    """a.first: holds, not applicable and luck across methods, OSes and Pythons; b.by-method:
+    holds or not applicable; b.by-os: not applicable only; c.two: holds, and luck elsewhere."""
+    def cells(cid, verdict_of):
+        return [result(f"t.py::{cid}[{m}]", cid, m, verdict=verdict_of(m)) for m in ("fork", "spawn", "forkserver")]
+
+    na, luck, holds = verdicts.NOT_APPLICABLE, verdicts.LUCK, verdicts.HOLDS
+    new = run_file(tmp_path / "results-new.json", "Linux", "3.11.7",
+                   cells("a.first", lambda m: {"fork": holds, "spawn": na}.get(m, luck))
+                   + cells("b.by-method", lambda m: holds if m == "fork" else na)
+                   + cells("b.by-os", lambda m: na) + cells("c.two", lambda m: holds))
+    old = run_file(tmp_path / "results-old.json", "Linux", "3.9.18",
+                   cells("a.first", lambda m: luck) + cells("c.two", lambda m: luck))
+    windows = run_file(tmp_path / "results-win.json", "Windows", "3.11.9",
+                       [result("t.py::a.first[spawn]", "a.first", "spawn", verdict=holds),
+                        result("t.py::b.by-method[spawn]", "b.by-method", "spawn", verdict=na)])
+    matrix = report.merge([new, old, windows], CLAIMS)
+    for cid in ("a.first", "b.by-method", "b.by-os", "c.two"):
+        assert not matrix.by_method(cid) and not matrix.by_os(cid) and not matrix.by_version(cid), cid
+    assert matrix.changed_by_os() == {"Windows": []}
+    s = matrix.summary()
+    assert s["holds_everywhere"] == ["b.by-method"]  # b.by-os: nothing measured but n/a
+    assert s["luck"] == ["a.first", "c.two"]
+    assert [c for c in matrix.rows if matrix.needs_errata(c)] == ["a.first", "c.two"]
+    assert matrix.missing_errata() == ["a.first"]  # c.two has errata
+    text = report_render.markdown(matrix)
+    assert "- **Luck somewhere: 2** — `a.first`, `c.two` (scheduling decides; never counted as a difference)" in text
+    assert "- **Claims without errata that need them: 1** — " in text
+
+
+def test_each_claims_tests_are_gathered_from_the_results_and_shown_in_markdown_and_html(good_files):
+    matrix = report.merge(good_files, CLAIMS)
+    assert matrix.tests("c.two") == {"t.py::two_a": ["fork", "spawn", "forkserver"], "t.py::two_b": ["forkserver"]}
+    assert list(matrix.tests("a.first")) == ["t.py::first"]
+    text = report_render.markdown(matrix)
+    tests = text[text.index("<summary>The tests of each claim (from these results)</summary>"):]
+    assert "- `c.two`: `t.py::two_a` (fork, spawn, forkserver); `t.py::two_b` (forkserver)" in tests
+    assert "- `a.first`: `t.py::first` (spawn, fork, forkserver)" in tests  # in column order
+    page = report_render.html(matrix)
+    assert ('<details class="tests"><summary>2 tests</summary><div><code>t.py::two_a</code> (fork, spawn, '
+            'forkserver)</div><div><code>t.py::two_b</code> (forkserver)</div></details>') in page
+
+
+def every_state(tmp_path):
+    """A matrix with one claim per cell state (one column, Linux 3.11.7 fork)."""
+    states = [verdicts.HOLDS, verdicts.DOES_NOT_HOLD, verdicts.PARTLY, verdicts.LUCK, verdicts.NOT_APPLICABLE,
+              verdicts.DISAGREE, verdicts.SKIPPED, verdicts.FAILED]
+    claims = {c.id: c for c in (claim(f"s.state-{n}") for n in range(len(states)))}
+    tests = []
+    for cid, state in zip(claims, states):
+        if state == verdicts.SKIPPED:
+            tests.append(result(f"t.py::{cid}[fork]", cid, "fork", outcome="skipped", skip="why"))
+        elif state == verdicts.FAILED:
+            tests.append(result(f"t.py::{cid}[fork]", cid, "fork", outcome="failed"))
+        else:
+            tests.append(result(f"t.py::{cid}[fork]", cid, "fork", verdict=state))
+    path = run_file(tmp_path / "results-states.json", "Linux", "3.11.7", tests)
+    matrix = report.merge([path], claims)
+    assert [matrix.value(cid, ("Linux", "3.11.7", "fork")) for cid in claims] == states
+    return matrix, dict(zip(claims, states))
+
+
+def test_terminal_markdown_and_html_say_each_cell_with_the_same_word_and_point_to_interpreting(tmp_path):
+    matrix, state_of = every_state(tmp_path)
+    assert report_render.WORDS == verdicts.CELL_STATES
+    lines = report_render.terminal(matrix)
+    for cid, state in state_of.items():
+        assert f"{cid.ljust(len(cid) + 1)}{state}" in lines  # the ID, one space, the word
+    legend = lines[lines.index(next(line for line in lines if line.startswith("Words ("))):]
+    assert report_render.INTERPRETING in legend[0]
+    text = report_render.markdown(matrix)
+    page = report_render.html(matrix)
+    parsed = _Page()
+    parsed.feed(page)
+    for state in state_of.values():
+        meaning = report_render.LEGEND_TEXT[state]
+        assert f"  {state.ljust(14)}  {meaning}" in legend
+        assert f"{report_render.SYMBOLS[state]} **{state}**: {meaning}" in text
+        assert f">{state} = {meaning}</span>" in page.replace("&#x27;", "'")
+        assert f">{state}</td>" in page
+    assert f"`{report_render.INTERPRETING}`" in text and f"<code>{report_render.INTERPRETING}</code>" in page
+    for text_ in (text, page, "\n".join(lines)):
+        assert report_render.QUESTION in text_.replace("&#x27;", "'")
+    row = next(line for line in text.splitlines() if line.startswith("| `s.state-1`"))
+    assert row.endswith("| ❌ |")
+
+
+def test_the_terminal_matrix_fits_100_columns_with_each_statement_under_its_claim():
+    """The real catalog, every claim in the four columns of one run (the three start methods
+    and tests not run per method): one line per claim with its ID and four cells, the
+    statement indented under it, the header saying what a cell answers, then the legend."""
+    known = catalog.load()
+    tests = [result(f"t.py::x[{m}]" if m else "t.py::y", cid, m, verdict=verdicts.DOES_NOT_HOLD)
+             for cid in known for m in ("fork", "spawn", "forkserver", None)]
+    matrix = report.Matrix(known)
+    matrix.add({"run": {"python": "3.11.7", "os": "Linux"}, "tests": tests}, "x")
+    lines = report_render.terminal(matrix, width=100)
+    assert max(len(line) for line in lines) <= 100
+    assert " ".join(lines[:2]).startswith(report_render.QUESTION)
+    heading = next(line for line in lines if line.startswith("claim "))
+    assert heading.split() == ["claim", "fork", "spawn", "forkserver", report.ANY_METHOD]
+    for cid, c in known.items():
+        row = next(n for n, line in enumerate(lines) if line.startswith(cid + " "))
+        assert lines[row].split()[1:] == ["does", "not", "hold"] * 4
+        statement = []
+        for line in lines[row + 1:]:
+            if not line.startswith("    "):
+                break
+            statement.append(line.strip())
+        assert " ".join(statement) == c.statement, cid
+    assert any(line.startswith("Words (specs/INTERPRETING.md") for line in lines)
+
+
+def test_the_merge_command_exits_1_naming_the_claims_that_need_errata_and_have_none(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(catalog, "load", lambda: CLAIMS)
+    run_file(tmp_path / "results-a.json", "Linux", "3.12.1", [
+        result("t.py::x[fork]", "b.by-method", "fork", verdict=verdicts.DOES_NOT_HOLD),
+        result("t.py::y[fork]", "c.two", "fork", verdict=verdicts.DOES_NOT_HOLD),  # it has errata
+        result("t.py::z[fork]", "a.first", "fork", verdict=verdicts.LUCK),
+        result("t.py::w[fork]", "c.fails", "fork", verdict=verdicts.NOT_APPLICABLE)])
+    md = tmp_path / "report.md"
+    assert report.main(["merge", str(tmp_path), "--markdown", str(md)]) == 1
+    err = capsys.readouterr().err
+    assert "error: 2 claim(s) do not hold everywhere (a cell does not hold, partly, luck or tests disagree) " \
+           "but have no errata in specs/claims.json" in err
+    assert "error:   b.by-method: does not hold (Linux 3.12.1 fork)" in err
+    assert "error:   a.first: luck (Linux 3.12.1 fork)" in err
+    assert "c.two" not in err and "c.fails" not in err
+    assert "**Claims without errata that need them: 2** — " in md.read_text(encoding="utf-8")
+
+
 # ---------------------------------------------------------------- the renderings
 
 def test_the_markdown_has_the_summary_a_table_per_os_and_the_skip_reasons(good_files):
