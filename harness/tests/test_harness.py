@@ -429,3 +429,59 @@ def test_an_unknown_start_method_on_the_command_line_is_a_usage_error():
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "unknown start method(s) thread; choose from fork, spawn, forkserver" in done.stderr
+
+
+# ---------------------------------------------------------------- the topic index
+
+def test_every_claim_is_in_a_topic_and_every_topic_names_catalog_claims():
+    from harness import topics
+    assert topics.problems() == []
+
+
+def test_the_committed_topic_index_is_what_harness_topics_writes():
+    from harness import topics
+    assert topics.TOPICS_PATH.read_text(encoding="utf-8") == topics.render(), \
+        "specs/TOPICS.md is stale: run python -m harness.topics"
+
+
+def test_the_topic_index_finds_programs_through_fixtures_helpers_constants_and_imports(tmp_path):
+    """A test runs a program when it, or a module-level fixture, function, class or constant
+    it uses (in its own file or imported from another file of specs/), names the program."""
+    from harness import topics
+    programs_dir, specs_dir = tmp_path / "programs", tmp_path / "specs"
+    programs_dir.mkdir()
+    specs_dir.mkdir()
+    for name in ("alpha", "beta", "gamma", "delta", "_private"):
+        (programs_dir / f"{name}.py").write_text("", encoding="utf-8")
+    (specs_dir / "_shared.py").write_text(
+        "from harness import programs\n"
+        "SERVER = programs.script_path('gamma')\n"
+        "class Server:\n    def start(self):\n        return [SERVER]\n", encoding="utf-8")
+    (specs_dir / "test_a.py").write_text(
+        "import pytest\n"
+        "from specs._shared import Server\n"
+        "NAME = 'beta'\n"
+        "pytestmark = pytest.mark.claim('m.all')\n"
+        "def helper(observe_program):\n    return observe_program(NAME, 'spawn')\n"
+        "@pytest.fixture\ndef server():\n    return Server()\n"
+        "@pytest.mark.claim('t.direct')\n"
+        "def test_direct(run_program):\n    run_program('alpha', 'fork')\n    run_program('not_a_program', 'fork')\n"
+        "@pytest.mark.claim('t.helper')\n"
+        "def test_helper(observe_program):\n    helper(observe_program)\n"
+        "@pytest.mark.claim('t.fixture')\n"
+        "def test_fixture(server):\n    server.start()\n"
+        "@pytest.mark.claim('t.class')\n"
+        "class TestMany:\n"
+        "    @pytest.mark.claim('t.method')\n"
+        "    def test_live(self):\n        start_program('delta', '_private')\n"
+        "def test_nothing():\n    pass\n", encoding="utf-8")
+    index = topics.SpecIndex(specs_dir=specs_dir, programs_dir=programs_dir)
+    assert index.tests == {
+        "specs/test_a.py::test_direct": (["m.all", "t.direct"], ["alpha"]),
+        "specs/test_a.py::test_helper": (["m.all", "t.helper"], ["beta"]),
+        "specs/test_a.py::test_fixture": (["m.all", "t.fixture"], ["gamma"]),
+        "specs/test_a.py::TestMany::test_live": (["m.all", "t.class", "t.method"], ["delta"]),
+        "specs/test_a.py::test_nothing": (["m.all"], []),
+    }
+    assert index.tests_of("t.class") == ["specs/test_a.py::TestMany::test_live"]
+    assert index.programs_of_claim("m.all") == ["alpha", "beta", "delta", "gamma"]
