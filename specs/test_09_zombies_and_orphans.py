@@ -5,80 +5,51 @@ for it); ``ps`` shows it in state Z. An orphan is a process still running whose 
 died; the OS re-parents it. Two programs: ``fixtures/programs/zombie_states.py`` and
 ``fixtures/programs/killed_parent.py``. Linux re-parents an orphan to the nearest ancestor marked
 as a "child sub-reaper", else to pid 1. The killed-parent program marks itself, so on Linux
-the orphans come to it whatever pid 1 is; it stands in for init, and the verdict counts it
-as init. On macOS (no sub-reapers) they go to launchd, pid 1, which may collect a dead one
-before the program can look: "gone" then means adopted and collected. Windows has neither
+the orphans come to it whatever pid 1 is: it stands in for init. Windows has neither
 zombies nor re-parenting.
 """
 
 import pytest
 
-from harness import MACOS, WINDOWS
+from fixtures import facts
+from harness.verdicts import NOT_APPLICABLE, either
 
-no_zombies_on_windows = pytest.mark.skipif(WINDOWS, reason="Windows has no zombie processes")
+no_zombies_on_windows = pytest.mark.skipif(facts.WINDOWS, reason="Windows has no zombie processes")
 no_adoption_on_windows = pytest.mark.skipif(
-    WINDOWS, reason="Windows never re-parents: an orphan keeps its dead parent's pid and nobody adopts it")
+    facts.WINDOWS, reason="Windows never re-parents: an orphan keeps its dead parent's pid and nobody adopts it")
+
+# Init, in the names of fixtures/programs/_program.py's adopter(): pid 1, or the program itself
+# as the sub-reaper that stands in for it.
+INIT = either("pid1", "subreaper")
 
 
-def adopted_as_expected(seen, who):
-    """Adopted by the program when it is a sub-reaper; else by pid 1 or an outer sub-reaper,
-    which may have collected it already ("gone") when nothing holds it alive."""
-    adopter = seen[f"{who}_adopted_by"]
-    if seen["program_is_subreaper"] == "True":
-        return adopter == "subreaper"
-    return adopter.startswith("pid") or adopter == "gone"
-
-
-def adoption_verdict(verdict, seen, who):
-    """init, or the program's own sub-reaper standing in for it: "holds". A sub-reaper from
-    outside the program (a supervisor, a container runtime): "partly"."""
-    adopter = seen[f"{who}_adopted_by"]
-    if adopter == "pid1":
-        verdict.record(True, observed=f"the {who} was adopted by pid 1 and collected")
-    elif adopter == "subreaper":
-        verdict.record(seen["program_is_subreaper"] == "True",
-                       observed=f"the {who} was adopted and collected by the program, a sub-reaper "
-                                "standing in for init (pid 1)")
-    elif adopter == "gone":
-        if MACOS:  # no sub-reapers there: launchd (pid 1) is the only possible adopter
-            verdict.record(True, observed=f"the {who} was adopted and collected by launchd (pid 1) "
-                                          "before the program could look")
-        else:
-            verdict.not_assertable(f"the {who} was adopted and collected before the program could "
-                                   "see by whom (pid 1 or an outer sub-reaper)")
-    else:
-        verdict.partly(f"the {who} was adopted and collected, by a sub-reaper outside the program "
-                       f"({adopter}), not by init")
-
-
-def forkserver_collects(seen, verdict):
-    """Under forkserver the fork server, not the program, is the children's OS parent."""
-    assert seen["os_parent_is_program_a"] == "False", seen
-    assert seen["collected_without_any_call"] == "True", seen
-    assert set(seen["exitcodes"].split(",")) == {"0"}, seen
-    verdict.not_assertable("under forkserver the fork server, the child's OS parent, collects it "
-                           "the moment it exits: the zombie stage cannot be observed")
+def only_the_program_collects(start_method):
+    """The calls of these specs collect a child only when the program is its OS parent."""
+    if not facts.os_parent_is_the_parent(start_method):
+        pytest.skip("under forkserver the child's OS parent is the fork server, which collects it "
+                    "itself: the program has no zombie of its own to collect")
 
 
 @no_zombies_on_windows
 @pytest.mark.claim("zombie.every-child-passes-zombie")
-def test_an_exited_child_stays_a_zombie_until_its_parent_collects_it(
+def test_an_exited_child_stays_a_zombie_until_its_os_parent_collects_it(
         start_method, observe_program, verdict):
     """Between exiting and being collected, a child is a zombie (state Z).
 
-    fork, spawn: the child is the program's own; after it exits (its sentinel is ready) it
-    shows as a zombie, and stays one, until the program collects it (here with join()).
+    fork, spawn: the child is the program's own; after it exits it shows as a zombie, still
+    after its sentinel is ready, until the program collects it (here with join()).
     forkserver: the child's OS parent is the fork server, which collects it the moment it
-    exits, with no call in the program; the zombie stage is too brief to observe.
-    (zombie.every-child-passes-zombie.)
+    exits, with no call in the program, and only then makes the sentinel ready. While the
+    server is stopped (SIGSTOP) the exited child stays its zombie.
     """
     seen = observe_program("zombie_states", start_method, "one")
-    if start_method == "forkserver":
-        return forkserver_collects(seen, verdict)
-    assert seen["os_parent_is_program_join"] == "True", seen
-    zombie = seen["zombie_after_exit"] == "True" and seen["zombie_after_sentinel_ready"] == "True"
-    assert zombie and seen["state_after_join"] == "gone", seen
-    verdict.record(zombie, observed="the exited child showed state Z until join() collected it")
+    program_is_parent = facts.os_parent_is_the_parent(start_method)
+    assert seen["os_parent_is_program_join"] is program_is_parent, seen
+    assert seen["zombie_after_sentinel_ready"] is program_is_parent, seen
+    assert seen["collected_without_any_call"] is not program_is_parent, seen
+    assert seen["state_after_join"] == "gone" and seen["exitcode"] == 0, seen
+    verdict.expect(seen["zombie_after_exit"], python=True, tutorial=True,
+                   what="the exited child showed state Z until its OS parent collected it")
 
 
 @no_zombies_on_windows
@@ -88,17 +59,15 @@ def test_join_is_alive_and_exitcode_each_collect_their_zombie(start_method, obse
 
     ``join()``, ``is_alive()`` and even reading the ``exitcode`` property each collect the
     zombie they are called on. Waiting on ``sentinel`` only tells that the child has ended:
-    it is still a zombie afterwards. Under forkserver none of this is needed: the fork
-    server collects. (zombie.every-child-passes-zombie.)
+    it is still a zombie afterwards.
     """
+    only_the_program_collects(start_method)
     seen = observe_program("zombie_states", start_method, "own-calls")
-    if start_method == "forkserver":
-        return forkserver_collects(seen, verdict)
-    zombies = seen["zombie_after_exit"] == "True" and seen["zombie_after_sentinel_ready"] == "True"
+    assert seen["zombie_after_sentinel_ready"] is True, seen
     after = {call: seen[f"state_after_{call}"] for call in ("join", "is_alive", "exitcode")}
-    assert zombies and set(after.values()) == {"gone"}, seen
-    verdict.record(zombies, observed="each child was a zombie until its own " + ", ".join(
-        f"{call}() ({state} afterwards)" for call, state in after.items()) + " collected it")
+    assert set(after.values()) == {"gone"}, seen
+    verdict.expect(seen["zombie_after_exit"], python=True, tutorial=True,
+                   what=f"each child was a zombie until its own call collected it (states after: {after})")
 
 
 @no_zombies_on_windows
@@ -109,22 +78,18 @@ def test_a_new_start_active_children_and_interpreter_exit_sweep_up_zombies(
 
     ``start()`` of any other process and ``multiprocessing.active_children()`` first collect
     the exited children (so active_children() does not list a zombie), and at interpreter
-    exit multiprocessing's exit handler joins, hence collects, whatever is left. Under
-    forkserver the fork server collects. (zombie.every-child-passes-zombie.)
+    exit multiprocessing's exit handler joins, hence collects, whatever is left.
     """
+    only_the_program_collects(start_method)
     seen = observe_program("zombie_states", start_method, "sweeps")
-    if start_method == "forkserver":
-        return forkserver_collects(seen, verdict)
-    zombies = (seen["state_before_start_another"] == "zombie"
-               and seen["zombie_before_active_children"] == "True"
-               and seen["zombie_when_main_code_ends"] == "True")
-    assert zombies, seen
-    assert seen["active_children_lists_it"] == "False", seen
-    after = {call: seen[f"state_after_{call}"] for call in
-             ("start_another", "active_children", "interpreter_exit")}
+    zombies = {"start_another": seen["state_before_start_another"] == "zombie",
+               "active_children": seen["zombie_before_active_children"],
+               "interpreter_exit": seen["zombie_when_main_code_ends"]}
+    assert seen["active_children_lists_it"] is False, seen
+    after = {call: seen[f"state_after_{call}"] for call in zombies}
     assert set(after.values()) == {"gone"}, seen
-    verdict.record(zombies, observed="each child was a zombie until swept up by: " + ", ".join(
-        f"{call} ({state} afterwards)" for call, state in after.items()))
+    verdict.expect(zombies, python=dict.fromkeys(zombies, True), tutorial=dict.fromkeys(zombies, True),
+                   what=f"each child was a zombie until swept up (states after: {after})")
 
 
 @no_zombies_on_windows
@@ -132,24 +97,21 @@ def test_a_new_start_active_children_and_interpreter_exit_sweep_up_zombies(
 def test_a_zombie_whose_parent_dies_is_adopted_and_collected(start_method, observe_program, verdict):
     """A zombie outliving its parent is handed to the adopter, which collects it.
 
-    The program's "parent" leaves a child uncollected (a zombie) and is killed. fork,
-    spawn: the zombie is re-parented (to the program, a sub-reaper, on Linux; to launchd,
-    pid 1, on macOS, which may collect it before the program looks) and collected.
-    forkserver: there is no zombie to hand over; the fork server collected the child as soon
-    as it exited. (zombie.init-reaps-after-parent-exit: "init" is init or the nearest
-    sub-reaper; the verdict counts the program's own sub-reaper as init, an outside one as
-    "partly".)
+    The program's "parent" leaves a child uncollected and is killed. fork, spawn: that child
+    is the parent's zombie; it is re-parented to the program (the sub-reaper, on Linux) and
+    collected. forkserver: the child is the fork server's, which collected it as soon as it
+    exited: the parent dies with no zombie to hand over.
     """
     seen = observe_program("killed_parent", start_method)
-    if start_method == "forkserver":
-        assert seen["zombie_state_before_kill"] == "gone", seen
-        verdict.not_assertable("under forkserver the fork server collected the child at once: "
-                               "no zombie was left for the parent's death to hand over")
+    if not facts.os_parent_is_the_parent(start_method):
+        assert "zombie" not in seen["parent_os_children"], seen
+        verdict.expect(seen["zombie_state_before_kill"], python="gone", tutorial=NOT_APPLICABLE,
+                       what="the state of the parent's exited child when the parent was killed")
         return
     assert seen["zombie_state_before_kill"] == "zombie", seen
-    assert adopted_as_expected(seen, "zombie"), seen
-    assert seen["zombie_collected"] == "True" and seen["zombie_state_now"] == "gone", seen
-    adoption_verdict(verdict, seen, "zombie")
+    assert seen["zombie_collected"] is True and seen["zombie_state_now"] == "gone", seen
+    verdict.expect(seen["zombie_adopted_by"], python=facts.ORPHAN_ADOPTER, tutorial=INIT,
+                   what="who adopted and collected the dead parent's zombie")
 
 
 @no_adoption_on_windows
@@ -161,25 +123,17 @@ def test_orphans_are_adopted_by_pid_1_or_by_the_nearest_subreaper(start_method, 
     adopted by the nearest sub-reaper (the program, on Linux) or pid 1. forkserver: the
     killed parent's only OS child is its fork server (the worker and daemon are the
     server's children, not the parent's); the server is the orphan, adopted the same way.
-    (orphan.adopted-by-init: the tutorial names init, pid 1; a sub-reaper wins when there is
-    one: systemd user managers, container runtimes, many supervisors. The verdict counts
-    the program's own sub-reaper, which stands in for init, as init, and an outside
-    sub-reaper as "partly".) The orphans stay alive until the program has seen who adopted
-    them.
+    The orphans stay alive until the program has seen who adopted them.
     """
     seen = observe_program("killed_parent", start_method)
-    their_parent = "forkserver" if start_method == "forkserver" else "parent"
     for who in ("worker", "daemon"):
-        assert seen[f"{who}_os_parent_before_kill"] == their_parent, seen
-    if start_method == "forkserver":
-        assert seen["parent_os_children"] == "forkserver", seen
-        orphans = ["forkserver"]
-    else:
-        orphans = ["worker", "daemon"]
+        assert seen[f"{who}_os_parent_before_kill"] == facts.os_parent(start_method), seen
+    children = sorted(facts.os_children(start_method, ["worker", "daemon", "zombie"]))
+    assert seen["parent_os_children"] == children, seen
+    orphans = [who for who in children if who != "zombie"]  # the zombie is dead: no orphan
     for who in orphans:
-        assert adopted_as_expected(seen, who), seen
-    for who in orphans:
-        adoption_verdict(verdict, seen, who)
+        verdict.expect(seen[f"{who}_adopted_by"], python=facts.ORPHAN_ADOPTER, tutorial=INIT,
+                       what=f"who adopted the {who}")
 
 
 @no_adoption_on_windows
@@ -188,13 +142,11 @@ def test_orphans_finish_their_work_and_are_collected_when_they_end(start_method,
     """An orphan carries on, and when it ends its adopter collects it: no zombie remains.
 
     The worker and the daemon of a killed parent finish their work; every OS child of the
-    killed parent is gone (collected) afterwards. Every start method. (orphan.harmless,
-    provided the adopter waits for its children, as the program does as sub-reaper on Linux.)
+    killed parent is gone (collected) afterwards, the program being their adopter on Linux.
     """
     seen = observe_program("killed_parent", start_method)
-    finished = all(seen[f"{who}_finished_after_parent_died"] == "True" for who in ("worker", "daemon"))
-    orphans = seen["parent_os_children"].split(",")
-    collected = all(seen[f"{who}_collected"] == "True" for who in orphans)
-    assert finished and collected, seen
-    verdict.record(finished and collected,
-                   observed=f"orphans ({', '.join(orphans)}) finished and were collected")
+    harmless = {"ran on": all(seen[f"{who}_finished_after_parent_died"] for who in ("worker", "daemon")),
+                "collected": all(seen[f"{who}_collected"] for who in seen["parent_os_children"])}
+    verdict.expect(harmless, python={"ran on": True, "collected": True},
+                   tutorial={"ran on": True, "collected": True},
+                   what=f"orphans of the killed parent ({', '.join(seen['parent_os_children'])})")
