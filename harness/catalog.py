@@ -3,8 +3,14 @@
 Each entry has an ``id`` (the checklist's stable ID, or a finer one under the same prefix),
 the tutorial ``section``, a ``statement`` in English and ``statement_zh`` in Chinese (both
 restated in the project's own words), and, where the tutorial is wrong, partial, outdated or
-platform-specific, an ``errata`` note saying what is really true. ``unassertable`` explains
-what about a scheduling-dependent claim cannot be asserted, where that applies.
+platform-specific, an ``errata`` note saying what is really true (a claim that does not hold
+everywhere must have one: ``harness.report`` and the pytest run check it). ``unassertable``
+explains, for a claim where scheduling decides (the verdict ``luck``), what the spec cannot
+assert and what it asserts instead.
+
+The catalog keeps no list of tests: a claim's tests are the ones whose ``claim(...)`` marker
+names it. The report gathers them from a run's results (``harness.report.Matrix.tests``),
+the topic index reads them from specs/ (``harness.topics``).
 """
 
 import json
