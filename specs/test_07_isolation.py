@@ -2,13 +2,12 @@
 
 import pytest
 
-from fixtures import examples
+from fixtures import examples, facts
 from harness.lifecycle import receive, running
 
 
 @pytest.mark.claim("isolation.globals-not-shared")
-def test_a_global_the_child_changes_stays_unchanged_in_the_parent(ctx, start_method, verdict,
-                                                                  monkeypatch):
+def test_a_global_the_child_changes_stays_unchanged_in_the_parent(ctx, verdict, monkeypatch):
     """A child that assigns to a module global changes only its own copy: the parent's
     value is untouched.
 
@@ -16,17 +15,18 @@ def test_a_global_the_child_changes_stays_unchanged_in_the_parent(ctx, start_met
     before start(). A fork child is a copy of the parent, so it finds 7; a spawn or
     forkserver child imports the module afresh, so it finds the value written in the
     source, 100. Either way its change to 0 never reaches the parent.
-
-    Tutorial (isolation.globals-not-shared): holds for every start method.
     """
+    as_written = examples.COUNTER
     monkeypatch.setattr(examples, "COUNTER", 7)
     receive_end, send_end = ctx.Pipe(duplex=False)
     with running(ctx.Process(target=examples.change_the_global, args=(send_end,))) as p:
         seen = receive(receive_end)
     assert p.exitcode == 0
-    assert seen["after_change"] == 0
-    assert seen["found"] == (7 if start_method == "fork" else 100), seen
-    assert examples.COUNTER == 7, "the child's assignment reached the parent"
-    verdict.record(examples.COUNTER == 7,
-                   observed=f"child found {seen['found']} and set {seen['after_change']}; "
-                            f"parent still has {examples.COUNTER}")
+    assert as_written == 100 and seen["found"] in (7, as_written), seen
+    verdict.expect({"the child found the parent's value, not the source's": seen["found"] == 7,
+                    "the child's value after its change": seen["after_change"],
+                    "the parent's value afterwards": examples.COUNTER},
+                   python={"the child found the parent's value, not the source's":
+                           facts.copies_parent_memory(ctx.get_start_method()),
+                           "the child's value after its change": 0, "the parent's value afterwards": 7},
+                   tutorial={"the parent's value afterwards": 7}, what="the global")
