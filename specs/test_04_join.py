@@ -151,15 +151,22 @@ def finishing_order_when_each_waits_for_the_next(ctx, tmp_path, n):
     return [line.split(":")[0] for line in log.lines()]
 
 
-def finishing_order_with_equal_work(ctx, tmp_path, n):
-    """Start n children with the same work and nothing to order them; each runs once."""
-    log = joining.SharedLog(tmp_path / "log-equal", ctx.Lock())
-    procs = [ctx.Process(target=joining.start_then_finish, args=(log, f"child {i}")) for i in range(n)]
+def lines_of_free_writers(ctx, path, target, words, n):
+    """Run n children that each log two lines, ``words``, with nothing to order them; check
+    that every child ended and every line landed once, and return the log's lines."""
+    log = joining.SharedLog(path, ctx.Lock())
+    procs = [ctx.Process(target=target, args=(log, f"child {i}")) for i in range(n)]
     with running_all(procs):
         join_all(procs)
     lines = log.lines()
     assert [p.exitcode for p in procs] == [0] * n
-    assert sorted(lines) == sorted(f"child {i}: {w}" for i in range(n) for w in ("started", "finished"))
+    assert sorted(lines) == sorted(f"child {i}: {w}" for i in range(n) for w in words)
+    return lines
+
+
+def finishing_order_with_equal_work(ctx, tmp_path, n):
+    """Start n children with the same work and nothing to order them; each runs once."""
+    lines = lines_of_free_writers(ctx, tmp_path / "log-equal", joining.start_then_finish, ("started", "finished"), n)
     return [line.split(":")[0] for line in lines if line.endswith("finished")]
 
 
@@ -215,13 +222,7 @@ def test_a_slow_child_lets_others_write_between_its_lines_and_without_a_pause_th
     assert held == ["A: first", "B: first", "B: second", "A: second"], held
 
     n = 4
-    log = joining.SharedLog(tmp_path / "log-free", ctx.Lock())
-    procs = [ctx.Process(target=joining.two_lines, args=(log, f"child {i}")) for i in range(n)]
-    with running_all(procs):
-        join_all(procs)
-    lines = log.lines()
-    assert [p.exitcode for p in procs] == [0] * n
-    assert sorted(lines) == sorted(f"child {i}: {w}" for i in range(n) for w in ("first", "second"))
+    lines = lines_of_free_writers(ctx, tmp_path / "log-free", joining.two_lines, ("first", "second"), n)
     for i in range(n):
         assert lines.index(f"child {i}: first") < lines.index(f"child {i}: second"), lines
     together = sum(lines.index(f"child {i}: second") == lines.index(f"child {i}: first") + 1
