@@ -6,8 +6,9 @@ programs are found in ``specs/`` without running anything: a test belongs to the
 its ``claim(...)`` markers (on the function, its class or the module's ``pytestmark``), and
 runs the fixture programs named by a call of ``run_program``, ``observe_program``,
 ``script_path`` or another ``*program*`` callable with the program's name first, in its own
-body or in whatever module-level function, class, constant or fixture of its file (or of a
-``specs`` module it imports from) it uses, however indirectly.
+body or in whatever module-level function, class, constant or fixture it uses, however
+indirectly: of its own file, of specs/conftest.py, or of a module of this repository it
+imports (``from specs._chat import chat_server``, ``from fixtures import chat``).
 
 Command line::
 
@@ -124,15 +125,16 @@ def _module_claims(tree):
 
 
 class _Module:
-    """One file of specs/: its top-level names, and the programs and names each one uses."""
+    """One file of specs/ (or a module of this repository it imports from): its top-level
+    names, and the programs and names each one uses."""
 
-    def __init__(self, path, programs, specs_dir):
+    def __init__(self, path, programs, root):
         self.path = path
         self.tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         self.known_programs = programs
         self.strings = {}  # NAME = "a string" at module level
         self.defs = OrderedDict()  # top-level name -> node
-        self.imported = {}  # name -> (module path, name there)
+        self.imported = {}  # name -> (module file, name there, or None for the module itself)
         for node in self.tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.defs[node.name] = node
@@ -145,14 +147,23 @@ class _Module:
                             if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
                                 self.strings[name.id] = node.value.value
             elif isinstance(node, ast.ImportFrom):
-                source = _specs_module(node, specs_dir)
+                base = _base(node.level, path, root)
+                module = base.joinpath(*node.module.split(".")) if node.module else base
                 for alias in node.names:
-                    if source is not None:
-                        self.imported[alias.asname or alias.name] = (source, alias.name)
+                    submodule = _module_file(module / alias.name)
+                    if submodule is not None:
+                        self.imported[alias.asname or alias.name] = (submodule, None)
+                    elif _module_file(module) is not None:
+                        self.imported[alias.asname or alias.name] = (_module_file(module), alias.name)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    found = _module_file(root.joinpath(*alias.name.split(".")))
+                    if found is not None and alias.asname:
+                        self.imported[alias.asname] = (found, None)
 
     def direct(self, node):
-        """(programs named in ``node``, module-level names it uses)."""
-        programs, names = set(), set()
+        """(programs named in ``node``, names it uses, (name, attribute) pairs it uses)."""
+        programs, names, attributes = set(), set(), set()
         for sub in ast.walk(node):
             if isinstance(sub, ast.Call) and sub.args:
                 callee = _call_name(sub)
@@ -166,19 +177,26 @@ class _Module:
                 names.add(sub.id)
             elif isinstance(sub, ast.arg):
                 names.add(sub.arg)  # a fixture taken by name
-        return programs, names - {getattr(node, "name", None)}
+            elif isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name):
+                attributes.add((sub.value.id, sub.attr))
+        return programs, names - {getattr(node, "name", None)}, attributes
 
 
-def _specs_module(node, specs_dir):
-    """The file in specs/ an ``from ... import`` reads from, or None."""
-    if node.level:
-        parts = (node.module or "").split(".") if node.module else []
-    elif node.module and node.module.split(".")[0] == specs_dir.name:
-        parts = node.module.split(".")[1:]
-    else:
-        return None
-    path = specs_dir.joinpath(*parts).with_suffix(".py") if parts else None
-    return path if path is not None and path.is_file() else None
+def _base(level, path, root):
+    """Where a dotted name starts: the repository, or (``from .x``) the importing file's package."""
+    base = path.parent if level else root
+    for _ in range(max(level - 1, 0)):
+        base = base.parent
+    return base
+
+
+def _module_file(target):
+    """The file of a module of this repository (``target`` without its suffix), or None (the
+    standard library, pytest, a name that is not a module)."""
+    for candidate in (target.with_suffix(".py"), target / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 class SpecIndex:
@@ -187,14 +205,17 @@ class SpecIndex:
     def __init__(self, specs_dir=SPECS_DIR, programs_dir=PROGRAMS_DIR):
         self.programs_available = {p.stem for p in programs_dir.glob("*.py") if not p.stem.startswith("_")}
         self.specs_dir = specs_dir
+        self.root = specs_dir.parent  # where dotted module names start (the repository)
         self.modules = {}
+        conftest = specs_dir / "conftest.py"
+        self.conftest = self._module(conftest) if conftest.is_file() else None  # fixtures by name
         self.tests = OrderedDict()  # "specs/test_x.py::test_y" -> (claims, programs)
         for path in sorted(specs_dir.glob("test_*.py")):
             self._collect(path)
 
     def _module(self, path):
         if path not in self.modules:
-            self.modules[path] = _Module(path, self.programs_available, self.specs_dir)
+            self.modules[path] = _Module(path, self.programs_available, self.root)
         return self.modules[path]
 
     def programs_of(self, module, node, seen=None):
@@ -203,15 +224,22 @@ class SpecIndex:
         if (module.path, id(node)) in seen:
             return set()
         seen.add((module.path, id(node)))
-        programs, names = module.direct(node)
+        programs, names, attributes = module.direct(node)
+        uses = []  # (module, name there)
         for name in names:
-            if name in module.defs and module.defs[name] is not node:
-                programs |= self.programs_of(module, module.defs[name], seen)
-            elif name in module.imported:
+            if name in module.defs:
+                uses.append((module, name))
+            elif name in module.imported and module.imported[name][1] is not None:
                 path, there = module.imported[name]
-                other = self._module(path)
-                if there in other.defs:
-                    programs |= self.programs_of(other, other.defs[there], seen)
+                uses.append((self._module(path), there))
+            elif self.conftest is not None and name in self.conftest.defs:
+                uses.append((self.conftest, name))
+        for name, attribute in attributes:
+            if name in module.imported and module.imported[name][1] is None:
+                uses.append((self._module(module.imported[name][0]), attribute))
+        for other, name in uses:
+            if name in other.defs and other.defs[name] is not node:
+                programs |= self.programs_of(other, other.defs[name], seen)
         return programs
 
     def _collect(self, path):

@@ -446,13 +446,21 @@ def test_the_committed_topic_index_is_what_harness_topics_writes():
 
 def test_the_topic_index_finds_programs_through_fixtures_helpers_constants_and_imports(tmp_path):
     """A test runs a program when it, or a module-level fixture, function, class or constant
-    it uses (in its own file or imported from another file of specs/), names the program."""
+    it uses (in its own file, in specs/conftest.py, or in a module it imports from, by name
+    or as the module's attribute), names the program."""
     from harness import topics
     programs_dir, specs_dir = tmp_path / "programs", tmp_path / "specs"
     programs_dir.mkdir()
     specs_dir.mkdir()
-    for name in ("alpha", "beta", "gamma", "delta", "_private"):
+    for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "_private"):
         (programs_dir / f"{name}.py").write_text("", encoding="utf-8")
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "helpers" / "live.py").write_text(
+        "def start(run_program):\n    return run_program('epsilon', 'spawn')\n", encoding="utf-8")
+    (specs_dir / "conftest.py").write_text(
+        "import pytest\n@pytest.fixture\ndef zeta(observe_program):\n    return observe_program('zeta', 'fork')\n",
+        encoding="utf-8")
     (specs_dir / "_shared.py").write_text(
         "from harness import programs\n"
         "SERVER = programs.script_path('gamma')\n"
@@ -460,6 +468,7 @@ def test_the_topic_index_finds_programs_through_fixtures_helpers_constants_and_i
     (specs_dir / "test_a.py").write_text(
         "import pytest\n"
         "from specs._shared import Server\n"
+        "from helpers import live\n"
         "NAME = 'beta'\n"
         "pytestmark = pytest.mark.claim('m.all')\n"
         "def helper(observe_program):\n    return observe_program(NAME, 'spawn')\n"
@@ -474,6 +483,8 @@ def test_the_topic_index_finds_programs_through_fixtures_helpers_constants_and_i
         "class TestMany:\n"
         "    @pytest.mark.claim('t.method')\n"
         "    def test_live(self):\n        start_program('delta', '_private')\n"
+        "@pytest.mark.claim('t.imported')\n"
+        "def test_imported(run_program, zeta):\n    live.start(run_program)\n"
         "def test_nothing():\n    pass\n", encoding="utf-8")
     index = topics.SpecIndex(specs_dir=specs_dir, programs_dir=programs_dir)
     assert index.tests == {
@@ -481,7 +492,8 @@ def test_the_topic_index_finds_programs_through_fixtures_helpers_constants_and_i
         "specs/test_a.py::test_helper": (["m.all", "t.helper"], ["beta"]),
         "specs/test_a.py::test_fixture": (["m.all", "t.fixture"], ["gamma"]),
         "specs/test_a.py::TestMany::test_live": (["m.all", "t.class", "t.method"], ["delta"]),
+        "specs/test_a.py::test_imported": (["m.all", "t.imported"], ["epsilon", "zeta"]),
         "specs/test_a.py::test_nothing": (["m.all"], []),
     }
     assert index.tests_of("t.class") == ["specs/test_a.py::TestMany::test_live"]
-    assert index.programs_of_claim("m.all") == ["alpha", "beta", "delta", "gamma"]
+    assert index.programs_of_claim("m.all") == ["alpha", "beta", "delta", "epsilon", "gamma", "zeta"]
