@@ -128,7 +128,8 @@ def test_arguments_are_pickled_for_spawn_and_forkserver_but_inherited_under_fork
         if failure is None:
             p.join(facts.LONG)
     orphans = [proc for proc in leaks.descendants() if proc.pid not in before]
-    assert facts.CHILD_MADE_BEFORE_PICKLING or not orphans, f"a child exists although pickling failed: {orphans}"
+    assert facts.CHILD_MADE_BEFORE_PICKLING or not orphans, \
+        f"a child is left although start() failed or was joined: {orphans}"
     # A half-fed child must end by itself (bounded), not be left to the leak guard.
     _, still_running = psutil.wait_procs(orphans, timeout=facts.LONG)
     assert not still_running, f"the child started before pickling failed did not exit: {still_running}"
@@ -195,8 +196,8 @@ def test_target_with_parentheses_runs_at_once_in_the_parent(ctx, verdict, tmp_pa
 def test_the_child_runs_the_target_and_its_parent_is_the_creator_except_under_forkserver(ctx, start_method, verdict):
     """start() makes a new process that runs the target; the creator is its parent.
 
-    Under fork and spawn the child's os.getppid() is the creator's pid, as the tutorial
-    says. Under forkserver it is not: the child is forked by the fork server, so its OS
+    Under fork and spawn the child's os.getppid() is the creator's pid. Under forkserver
+    it is not: the child is forked by the fork server, so its OS
     parent is the server process. multiprocessing.parent_process() names the creator under
     every method.
     """
