@@ -337,6 +337,17 @@ def test_the_terminal_matrix_fits_100_columns_with_each_statement_under_its_clai
     assert any(line.startswith("Words (specs/INTERPRETING.md") for line in lines)
 
 
+def test_a_terminal_matrix_of_several_runs_draws_one_table_per_os_and_python(good_files):
+    lines = report_render.terminal(report.merge(good_files, CLAIMS))
+    assert max(len(line) for line in lines) <= 100
+    tables = [line for line in lines if line.endswith(":") and ", Python " in line]
+    assert tables == ["Linux, Python 3.9.18:", "Linux, Python 3.11.7:", "Windows, Python 3.11.9:"]
+    windows = lines[lines.index("Windows, Python 3.11.9:"):]
+    assert windows[1].split() == ["claim", "fork", "spawn", "forkserver"]
+    assert next(line for line in windows if line.startswith("b.by-os ")).split() == [
+        "b.by-os", "skipped", "does", "not", "hold", "skipped"]
+
+
 def test_the_merge_command_exits_1_naming_the_claims_that_need_errata_and_have_none(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(catalog, "load", lambda: CLAIMS)
     run_file(tmp_path / "results-a.json", "Linux", "3.12.1", [
