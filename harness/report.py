@@ -305,7 +305,7 @@ class Matrix:
                 else:
                     found = (test.get("verdicts") or {}).get(cid)
                     value = found["verdict"] if found else verdicts.FAILED
-                    detail = found.get("observed") if found else "passed without a verdict"
+                    detail = _observed(found) if found else "passed without a verdict"
                 self.rows.setdefault(cid, {}).setdefault(column, Cell()).add(
                     value, detail, test.get("nodeid", "?"), source)
         columns = {col for row in self.rows.values() for col in row} | set(self.columns)
@@ -428,6 +428,15 @@ class Matrix:
 
     def pythons(self):
         return sorted({c[1] for c in self.columns}, key=version_key)
+
+
+def _observed(found):
+    """What a test observed of a claim: each observation with its own verdict when there are
+    several (so a test whose observations disagree shows which said what)."""
+    observations = found.get("observations") or []
+    if len(observations) > 1:
+        return "; ".join(f"{o.get('observed')} [{o['verdict']}]" for o in observations)
+    return found.get("observed")
 
 
 def configuration(run):

@@ -131,6 +131,16 @@ def test_two_tests_of_one_claim_that_disagree_make_a_cell_that_says_so_never_par
     assert not matrix.by_method("c.two"), "a disagreement is not a difference by start method"
 
 
+def test_a_test_whose_observations_disagree_shows_each_with_its_verdict(tmp_path):
+    test = result("t.py::x[fork]", "a.first", "fork", verdict=verdicts.DISAGREE, observed="a: 1; b: 2")
+    test["verdicts"]["a.first"]["observations"] = [{"verdict": verdicts.HOLDS, "observed": "a: 1"},
+                                                   {"verdict": verdicts.DOES_NOT_HOLD, "observed": "b: 2"}]
+    matrix = report.merge([run_file(tmp_path / "results-x.json", "Linux", "3.12.1", [test])], CLAIMS)
+    cell = matrix.cell("a.first", ("Linux", "3.12.1", "fork"))
+    assert cell.value == verdicts.DISAGREE
+    assert cell.describe() == "t.py::x[fork]: tests disagree: a: 1 [holds]; b: 2 [does not hold]"
+
+
 def test_the_summary_counts_coverage_agreement_and_each_kind_of_difference(good_files):
     s = report.merge(good_files, CLAIMS).summary()
     assert len(s["covered"]) == 7
