@@ -13,9 +13,10 @@ no releases for it: its clean-up path kills instead.
 import time
 from contextlib import contextmanager
 
-from fixtures.programs._program import wait_many
+from fixtures import facts
+from fixtures.programs._program import state, wait_many, wait_until
 
-WAIT = 10.0  # seconds; generous, since nothing here waits on luck, only on a child's progress
+WAIT = 2 * facts.SHORT  # generous, since nothing here waits on luck, only on a child's progress
 
 
 def _release(processes, releases):
@@ -90,15 +91,21 @@ def collect(queue, count, timeout=WAIT, what="reports from the children"):
     return items
 
 
-def poll_until(predicate, timeout=WAIT, what="a process state"):
+def poll_until(predicate, timeout=WAIT, what="a process state", explain=None):
     """Poll ``predicate`` (a cheap look at process states, e.g. through psutil) until it is
-    true; fail the spec when ``timeout`` passes first. Only for states no event announces,
-    such as a child turning into a zombie."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"gave up after {timeout}s waiting for {what}")
-        time.sleep(0.005)  # polling process states, bounded by the deadline
+    true; fail the spec when ``timeout`` passes first, adding ``explain()`` to the message.
+    Only for states no event announces, such as a child turning into a zombie. The polling
+    itself is fixtures/programs/_program.py's wait_until, the one the programs use."""
+    if not wait_until(predicate, timeout):
+        raise AssertionError(f"gave up after {timeout}s waiting for {what}"
+                             + (f": {explain()}" if explain else ""))
+
+
+def poll_states(check, processes, what, timeout=WAIT):
+    """poll_until ``check(process)`` holds for each of ``processes`` (pids, or psutil.Process
+    handles taken while they ran); the failure names the state of each (_program.state)."""
+    poll_until(lambda: all(check(p) for p in processes), timeout, what,
+               explain=lambda: ", ".join(f"{getattr(p, 'pid', p)} {state(p)}" for p in processes))
 
 
 def wait_for(event, timeout=WAIT, what="the child to signal"):

@@ -5,6 +5,7 @@ It provides:
   forkserver); a method the platform lacks is skipped with a reason naming the platform;
 - ``verdict``: records whether the tutorial's statement held, from what the spec observed;
 - ``run_program``: runs a whole fixture program (see ``harness.programs``);
+- ``live_program``: starts one to talk to while it runs (see ``harness.live``);
 - the leak guard: after each test, no child, grandchild or zombie may be left;
 - the ``claim("id")`` marker, checked against ``specs/claims.json``;
 - the claims matrix printed at the end of the run (``harness.report_render.terminal``).
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import HARNESS_TESTS_DIR, PLATFORM_NAME, START_METHODS, catalog, leaks, programs, verdicts
+from harness import HARNESS_TESTS_DIR, PLATFORM_NAME, START_METHODS, catalog, leaks, live, programs, verdicts
 
 # ---------------------------------------------------------------- options and markers
 
@@ -167,6 +168,23 @@ def run_program(tmp_path):
 
     yield run
     leaks.kill_and_reap(handed_over)
+
+
+@pytest.fixture
+def live_program(tmp_path):
+    """Start a fixture program to talk to while it runs: ``live_program("name", *args,
+    env=..., stdin=...)`` returns a harness.live.LiveProgram, running in ``tmp_path``; at
+    teardown each one is stopped, with everything left in its session."""
+    started = []
+
+    def start(name, *args, **kwargs):
+        program = live.LiveProgram(name, *args, cwd=tmp_path, **kwargs)
+        started.append(program)  # ended at teardown, whatever the spec did with it
+        return program
+
+    yield start
+    for program in reversed(started):
+        program.close()
 
 
 @pytest.fixture

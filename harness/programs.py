@@ -32,6 +32,15 @@ class ProgramError(Exception):
     """The program could not be run as asked, or did not finish in time."""
 
 
+def parse_observation(line: str):
+    """``(key, value)`` of an ``observed: key=<JSON>`` line, None for any other line; ValueError
+    when a line that starts as an observation has no JSON value."""
+    if not line.startswith(OBSERVED_PREFIX):
+        return None
+    key, _, value = line[len(OBSERVED_PREFIX):].partition("=")
+    return key.strip(), json.loads(value)
+
+
 @dataclass
 class ProgramResult:
     script: str
@@ -47,13 +56,13 @@ class ProgramResult:
 
     def _pairs(self):
         for n, line in enumerate(self.stdout.splitlines(), 1):
-            if line.startswith(OBSERVED_PREFIX):
-                key, _, value = line[len(OBSERVED_PREFIX):].partition("=")
-                try:
-                    yield key.strip(), json.loads(value)
-                except ValueError:
-                    raise ProgramError(f"{self.script}: stdout line {n} is not an observation "
-                                       f"(key=<JSON>): {line!r}\n{self.explain()}") from None
+            try:
+                pair = parse_observation(line)
+            except ValueError:
+                raise ProgramError(f"{self.script}: stdout line {n} is not an observation "
+                                   f"(key=<JSON>): {line!r}\n{self.explain()}") from None
+            if pair is not None:
+                yield pair
 
     @property
     def observed(self) -> Dict[str, object]:
@@ -95,12 +104,7 @@ def script_path(name: str) -> Path:
 
 def _dead(proc: psutil.Process) -> bool:
     """Gone, or a zombie: dead already, nothing left to kill (its adopter collects it)."""
-    try:
-        return proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.Error:
-        return False
+    return _program.dead(proc)
 
 
 def _settling(proc: psutil.Process) -> bool:
@@ -121,12 +125,14 @@ HELPER_GRACE = 3.0
 def _survivors(pid: int, known=(), born=None) -> List[psutil.Process]:
     """Live session members once the program's forkserver / resource tracker, which end by
     themselves when the program is gone, have had a bounded moment to do so."""
-    deadline = time.monotonic() + HELPER_GRACE
-    members = session_members(pid, known, born)
-    while any(_settling(p) for p in members) and time.monotonic() < deadline:
-        time.sleep(0.02)  # polling process states, bounded by HELPER_GRACE
-        members = session_members(pid, known, born)
-    return members
+    found = {}
+
+    def settled():
+        found["members"] = session_members(pid, known, born)
+        return not any(_settling(p) for p in found["members"])
+
+    _program.wait_until(settled, HELPER_GRACE, interval=0.02)
+    return found["members"]
 
 
 def _windows_members(pid: int, known: Sequence[psutil.Process], born: Optional[float]):
