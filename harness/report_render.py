@@ -1,10 +1,15 @@
-"""Draw a merged claims matrix (``harness.report.Matrix``) as Markdown or as an HTML page.
+"""Draw a merged claims matrix (``harness.report.Matrix``) in the terminal, as Markdown or as
+an HTML page, with the same words (``verdicts.CELL_STATES``) and a legend pointing to
+specs/INTERPRETING.md in each.
 
-Markdown is for GitHub (a job summary, the README): one table per OS, columns Python x start
-method, one symbol per cell, skip reasons as numbered notes under the table. The HTML page is
-self-contained (inline CSS, no script, no external resource): one table with a three-level
-header (OS / Python / start method), colour-coded cells whose hover text lists every test
-behind the cell with what it observed, the claim's statement and errata in the first column.
+The terminal form (the end of a pytest run) fits 100 columns: per claim, its ID and cells on
+one line and the tutorial's statement indented under it. Markdown is for GitHub (a job
+summary, the README): one table per OS, columns Python x start method, one symbol per cell,
+skip reasons as numbered notes under the table, then the errata and observations of the
+claims that do not simply hold and each claim's tests. The HTML page is self-contained
+(inline CSS, no script, no external resource): one table with a three-level header (OS /
+Python / start method), colour-coded cells whose hover text lists every test behind the
+cell with what it observed, the claim's statement, errata and tests in the first column.
 """
 
 import html as _html
@@ -111,8 +116,8 @@ def _tests_line(tests):
 
 
 def _legend_entries():
-    """(state, word, meaning) for the legend every rendering prints."""
-    return [(k, k, LEGEND_TEXT[k]) for k in SYMBOLS]
+    """(state, word, meaning) for the legend every rendering prints (the word is the state)."""
+    return [(k, k, LEGEND_TEXT[k]) for k in WORDS]
 
 
 def _summary_items(matrix):
