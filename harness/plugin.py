@@ -8,7 +8,9 @@ It provides:
 - ``live_program``: starts one to talk to while it runs (see ``harness.live``);
 - the leak guard: after each test, no child, grandchild or zombie may be left;
 - the ``claim("id")`` marker, checked against ``specs/claims.json``;
-- the claims matrix printed at the end of the run (``harness.report_render.terminal``).
+- the claims matrix printed at the end of the run (``harness.report_render.terminal``);
+- the errata check: a claim that does not hold everywhere in the run and has no errata in
+  specs/claims.json fails the run, named at its end (``harness.report.errata_problem``).
 """
 
 import multiprocessing
