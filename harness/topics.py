@@ -8,7 +8,8 @@ runs the fixture programs named by a call of ``run_program``, ``observe_program`
 ``script_path`` or another ``*program*`` callable with the program's name first, in its own
 body or in whatever module-level function, class, constant or fixture it uses, however
 indirectly: of its own file, of specs/conftest.py, or of a module of this repository it
-imports (``from specs._chat import chat_server``, ``from fixtures import chat``).
+imports (``from specs._chat import chat_server``, ``from fixtures import chat``). A string
+that holds a program's path (``fixtures/programs/chat_client.py``) names it too.
 
 Command line::
 
@@ -18,6 +19,7 @@ Command line::
 
 import argparse
 import ast
+import re
 import sys
 from collections import OrderedDict
 from pathlib import Path
@@ -96,6 +98,7 @@ TOPICS = OrderedDict([
 ])
 
 PROGRAM_CALLS = ("run_program", "observe_program", "script_path")  # and any *program* callable
+PROGRAM_PATH = re.compile(r"fixtures/programs/(\w+)\.py")  # a program named by its path, in a string
 
 
 # ---------------------------------------------------------------- reading specs/
@@ -173,6 +176,8 @@ class _Module:
                              else self.strings.get(first.id) if isinstance(first, ast.Name) else None)
                     if isinstance(value, str) and value in self.known_programs:
                         programs.add(value)
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                programs |= {name for name in PROGRAM_PATH.findall(sub.value) if name in self.known_programs}
             if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
                 names.add(sub.id)
             elif isinstance(sub, ast.arg):

@@ -447,7 +447,7 @@ def test_the_committed_topic_index_is_what_harness_topics_writes():
 def test_the_topic_index_finds_programs_through_fixtures_helpers_constants_and_imports(tmp_path):
     """A test runs a program when it, or a module-level fixture, function, class or constant
     it uses (in its own file, in specs/conftest.py, or in a module it imports from, by name
-    or as the module's attribute), names the program."""
+    or as the module's attribute), names the program, or a string holds its path."""
     from harness import topics
     programs_dir, specs_dir = tmp_path / "programs", tmp_path / "specs"
     programs_dir.mkdir()
@@ -485,6 +485,7 @@ def test_the_topic_index_finds_programs_through_fixtures_helpers_constants_and_i
         "    def test_live(self):\n        start_program('delta', '_private')\n"
         "@pytest.mark.claim('t.imported')\n"
         "def test_imported(run_program, zeta):\n    live.start(run_program)\n"
+        "def test_path():\n    assert ['python', 'fixtures/programs/alpha.py'][1]\n"
         "def test_nothing():\n    pass\n", encoding="utf-8")
     index = topics.SpecIndex(specs_dir=specs_dir, programs_dir=programs_dir)
     assert index.tests == {
@@ -493,6 +494,7 @@ def test_the_topic_index_finds_programs_through_fixtures_helpers_constants_and_i
         "specs/test_a.py::test_fixture": (["m.all", "t.fixture"], ["gamma"]),
         "specs/test_a.py::TestMany::test_live": (["m.all", "t.class", "t.method"], ["delta"]),
         "specs/test_a.py::test_imported": (["m.all", "t.imported"], ["epsilon", "zeta"]),
+        "specs/test_a.py::test_path": (["m.all"], ["alpha"]),
         "specs/test_a.py::test_nothing": (["m.all"], []),
     }
     assert index.tests_of("t.class") == ["specs/test_a.py::TestMany::test_live"]
