@@ -32,7 +32,7 @@ def test_daemon_defaults_to_the_creators_flag_which_is_false_in_the_main_process
 
     The default is copied from the process that constructs the object. In the main process
     that is False. Inside a daemon child, a freshly constructed Process object reports
-    daemon=True (though a daemon may not start it).
+    daemon=True.
     """
     made_by_main = ctx.Process(target=children.noop).daemon
     receiver, sender = ctx.Pipe(duplex=False)
@@ -47,11 +47,8 @@ def test_daemon_defaults_to_the_creators_flag_which_is_false_in_the_main_process
 
 @pytest.mark.claim("attr.daemon-no-children")
 def test_a_daemon_may_not_start_children(ctx, verdict):
-    """start() inside a daemon fails with AssertionError and no grandchild is created.
-
-    The check is an assert statement in start(), so it disappears under python -O (see
-    beyond.optimize-strips-checks).
-    """
+    """start() inside a daemon fails with AssertionError("daemonic processes are not allowed
+    to have children"), and no grandchild is created."""
     receiver, sender = ctx.Pipe(duplex=False)
     with running(ctx.Process(target=children.try_to_start_a_child, args=(sender,), daemon=True)) as p:
         outcome, detail, os_children = receive(receiver)
@@ -66,9 +63,7 @@ def test_a_daemon_may_not_start_children(ctx, verdict):
 @pytest.mark.claim("attr.daemon-before-start")
 def test_daemon_cannot_be_changed_after_start(ctx, verdict):
     """Setting daemon on a started process fails with AssertionError("process has already
-    started"), an assert statement that python -O strips; set before start(), it takes
-    effect in the child.
-    """
+    started"); set before start(), it takes effect in the child."""
     receiver, sender = ctx.Pipe(duplex=False)
     p = ctx.Process(target=children.report_process_defaults, args=(sender,))
     p.daemon = True
