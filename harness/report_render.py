@@ -52,6 +52,15 @@ INTERPRETING = "specs/INTERPRETING.md"  # what each word means, how cells fold
 DEFAULT_TITLE = "mpspec claims report"
 
 
+def _by_section(matrix):
+    """(claim ID, claim, its section's name if the claim opens a section, else None) per row."""
+    section = None
+    for cid in matrix.rows:
+        claim = matrix.claims[cid]
+        yield cid, claim, claim.section if claim.section != section else None
+        section = claim.section
+
+
 def _statement(claim, zh):
     return claim.statement_zh if zh else claim.statement
 
@@ -196,11 +205,8 @@ def markdown(matrix, zh=False, title=None):
         out += [f"### {os_name}", ""]
         out.append("| claim: the tutorial's statement | " + " | ".join(f"{py}<br>{method}" for _, py, method in columns) + " |")
         out.append("|---|" + ":-:|" * len(columns))
-        section = None
-        for cid in matrix.rows:
-            claim = matrix.claims[cid]
-            if claim.section != section:
-                section = claim.section
+        for cid, claim, section in _by_section(matrix):
+            if section:
                 out.append(f"| **§ {_md(section)}** |" + " |" * len(columns))
             cells = []
             for column in columns:
@@ -323,11 +329,8 @@ def html(matrix, zh=False, title=None):
     group_starts = {next(c for c in columns if c[:2] == key) for key in OrderedDict.fromkeys(c[:2] for c in columns)}
     out += [f"<th>{_e(method)}</th>" for _, _, method in columns]
     out += ["</tr>", "</thead>", "<tbody>"]
-    section = None
-    for cid in matrix.rows:
-        claim = matrix.claims[cid]
-        if claim.section != section:
-            section = claim.section
+    for cid, claim, section in _by_section(matrix):
+        if section:
             out.append(f'<tr class="section"><th colspan="{len(columns) + 1}">§ {_e(section)}</th></tr>')
         head = f'<th class="claim" id="{_e(cid)}"><code>{_e(cid)}</code><div class="stmt">{_e(_statement(claim, zh))}</div>'
         if claim.errata:
@@ -396,11 +399,8 @@ def terminal(matrix, width=100):
         heading = "claim".ljust(id_w) + " ".join(c[2][:cell_w].ljust(cell_w) for c in columns)
         lines += [""] + ([f"{key[0]}, Python {key[1]}:"] if len(by_run) > 1 else [])
         lines += [heading.rstrip(), "-" * min(width, max(len(heading), 60))]
-        section = None
-        for cid in matrix.rows:
-            claim = matrix.claims[cid]
-            if claim.section != section:
-                section = claim.section
+        for cid, claim, section in _by_section(matrix):
+            if section:
                 lines.append(f"§ {section}")
             cells = " ".join((matrix.value(cid, c) or NOT_RUN_MARK).ljust(cell_w) for c in columns)
             lines.append((cid.ljust(id_w) + cells).rstrip())
