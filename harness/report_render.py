@@ -105,16 +105,24 @@ def _differences(matrix, cid):
 
 
 def _observations(matrix, cid):
-    """Distinct (verdict, observed) of the claim, each with the columns that saw it."""
+    """Distinct (verdict, observed, test) of the claim, each with the columns that saw it,
+    as (verdict, observed, "test: where") (the test's name without its parameters)."""
     seen = OrderedDict()
     for column in matrix.columns:
         cell = matrix.cell(cid, column)
-        for value, detail, _nodeid, _source in (cell.entries if cell else ()):
+        for value, detail, nodeid, _source in (cell.entries if cell else ()):
             if value in SYMBOLS and value != verdicts.SKIPPED:
-                seen.setdefault((value, detail or ""), []).append(_column_name(column))
-    return [(value, detail, list(OrderedDict.fromkeys(cols))) for (value, detail), cols in seen.items()]
+                test = nodeid.split("[", 1)[0].rsplit("::", 1)[-1]
+                seen.setdefault((value, detail or "", test), []).append(_column_name(column))
+    found = []
+    for (value, detail, test), cols in seen.items():
+        cols = list(OrderedDict.fromkeys(cols))
+        where = ", ".join(cols[:4]) + (f" and {len(cols) - 4} more" if len(cols) > 4 else "")
+        found.append((value, detail, f"{test}: {where}"))
+    return found
 
 
+OBSERVATIONS_SHOWN = 8  # per claim, in the details
 MISSING_ERRATA = "Claims without errata that need them"
 BAD = ("Spec failures", "Unreadable result files", MISSING_ERRATA)  # labels shown as problems
 
@@ -234,8 +242,7 @@ def markdown(matrix, zh=False, title=None):
                 out.append(f"  - *Errata:* {_md(claim.errata)}")
             for line in _differences(matrix, cid):
                 out.append(f"  - *Differs {_md(line)}*")
-            for value, detail, cols in _observations(matrix, cid)[:6]:
-                where = ", ".join(cols[:4]) + (f" and {len(cols) - 4} more" if len(cols) > 4 else "")
+            for value, detail, where in _observations(matrix, cid)[:OBSERVATIONS_SHOWN]:
                 said = f": {_md(detail)}" if detail else ""
                 out.append(f"  - {SYMBOLS[value]} {value}{said} — {_md(where)}")
         out += ["", "</details>", ""]
@@ -363,8 +370,7 @@ def html(matrix, zh=False, title=None):
                 item.append(f"<br><i>Errata:</i> {_e(claim.errata)}")
             for line in _differences(matrix, cid):
                 item.append(f'<br><span class="obs">differs {_e(line)}</span>')
-            for value, detail, cols in _observations(matrix, cid)[:6]:
-                where = ", ".join(cols[:4]) + (f" and {len(cols) - 4} more" if len(cols) > 4 else "")
+            for value, detail, where in _observations(matrix, cid)[:OBSERVATIONS_SHOWN]:
                 item.append(f'<br><span class="obs"><span class="{CSS_CLASS[value]}">&nbsp;{_e(value)}&nbsp;'
                             f"</span> {_e(detail)} — {_e(where)}</span>")
             out.append("".join(item) + "</li>")

@@ -129,6 +129,9 @@ def test_two_tests_of_one_claim_that_disagree_make_a_cell_that_says_so_never_par
     assert matrix.summary()["conflicts"] == [("c.two", ("Linux", "3.11.7", "forkserver"))]
     assert not matrix.holds_everywhere("c.two") and matrix.needs_errata("c.two")
     assert not matrix.by_method("c.two"), "a disagreement is not a difference by start method"
+    text = report_render.markdown(matrix)  # the details say which test saw what
+    assert "  - ❌ does not hold: the second test disagrees — two_b: Linux 3.11.7 forkserver" in text
+    assert "  - ✅ holds: seen — two_a: Linux 3.11.7 fork, Linux 3.11.7 spawn, Linux 3.11.7 forkserver" in text
 
 
 def test_a_test_whose_observations_disagree_shows_each_with_its_verdict(tmp_path):
