@@ -69,6 +69,8 @@ class LiveProgram:
             stdout=subprocess.PIPE, stderr=self._stderr, cwd=cwd, env=programs.program_env(env),
             **programs.NEW_SESSION)
         self.pid = self.proc.pid
+        self._started = time.monotonic()
+        self.duration = None  # seconds from the start to the end, once wait() has seen it end
         self._raw = []  # stdout, line by line, as bytes (a reply need not be UTF-8)
         self._eof = False
         self._changed = threading.Condition()
@@ -123,7 +125,7 @@ class LiveProgram:
 
     @property
     def stderr(self):
-        self._stderr.flush()
+        """What the program has written to its standard error so far (a file, never a pipe)."""
         with open(self.stderr_path, encoding="utf-8", errors="replace") as f:
             return f.read()
 
@@ -203,7 +205,14 @@ class LiveProgram:
         except subprocess.TimeoutExpired:
             return None
         self._threads[0].join(timeout)  # the reader: the last lines, up to the end of the output
+        if self.duration is None:
+            self.duration = time.monotonic() - self._started
         return code
+
+    @property
+    def returncode(self):
+        """The exit code, once the program has ended and been waited for; else None."""
+        return self.proc.returncode
 
     def stop(self, signum=signal.SIGTERM, timeout=facts.SHORT):
         """Send ``signum`` (on Windows, SIGTERM is TerminateProcess) and wait (see ``wait``)."""

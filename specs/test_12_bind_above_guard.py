@@ -58,8 +58,7 @@ def test_so_reuseaddr_does_not_let_a_second_socket_bind_a_port_that_is_listening
 
     A socket listens on a port. A second socket binding the same address and port fails
     with EADDRINUSE without SO_REUSEADDR; with it on both sockets, the second bind fails
-    too on Linux and macOS (sharing a listening port there is SO_REUSEPORT), and succeeds
-    on Windows, which then has two sockets on one port. What the option is for on Linux: a
+    too on Linux and macOS, and succeeds on Windows, which then has two sockets on one port. What the option is for on Linux: a
     restarted server binding a port whose old connections still linger (FIN_WAIT/TIME_WAIT
     after the server closed them first) -- refused without it, allowed with it.
     """

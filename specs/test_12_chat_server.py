@@ -78,8 +78,11 @@ def test_stopping_the_server_ends_every_session_and_leaves_no_process(start_meth
     try:
         assert [chat.shout(c, b"still there?") for c in clients] == [b"STILL THERE?"] * 3
         pids = [serving_pid(server, c) for c in clients]
-        signame = "SIGTERM" if by_sigterm else server.interrupt_group()
-        code = server.stop(signal.SIGTERM, facts.LONG) if by_sigterm else server.wait(facts.LONG)
+        if by_sigterm:
+            signame, code = "SIGTERM", server.stop(signal.SIGTERM, facts.LONG)
+        else:
+            signame = server.interrupt_group()
+            code = server.wait(facts.LONG)
         assert code == 0, f"the server exited with {code}\n{server.explain()}"
         shutdown = server.wait_for("shutdown", "the server's last line")
         ended = [sees_the_end(c) for c in clients]
