@@ -70,7 +70,7 @@ def test_so_reuseaddr_does_not_let_a_second_socket_bind_a_port_that_is_listening
         outcome = second_binds(first.getsockname()[1])
     finally:
         first.close()
-    if facts.LINUX:  # observed on Linux; macOS and Windows keep TIME_WAIT rules of their own
+    if facts.LINUX:  # asserted where it was observed; macOS keeps TIME_WAIT rules of its own
         assert rebinding_a_port_with_lingering_connections() == {"without SO_REUSEADDR": "in use",
                                                                  "with SO_REUSEADDR": "bound"}
     verdict.expect(outcome, python={"without SO_REUSEADDR": "in use",

@@ -162,6 +162,7 @@ def test_a_server_that_closes_resets_or_stays_silent_ends_the_client_with_one_li
         assert last["why"].rsplit("(", 1)[1] in ("ConnectionResetError)", "ConnectionAbortedError)"), last
     assert client.stderr == "", client.explain()
     assert client.duration < facts.SHORT, client.explain()
+    assert received.endswith(b"hello"), received
     verdict.expect(len(received) - len(b"hello"), python=0, tutorial=0,
                    what="bytes of the blank lines that reached the server")
 
@@ -188,6 +189,7 @@ def test_ctrl_c_ends_the_client_with_one_line_and_exit_code_130(live_program, ve
     received = stand_in.done()
     assert (code, client.lines, client.stderr) == (
         facts.SIGINT_EXIT, ["HI", ending(sent=1, skipped=1, closed="interrupted", why="Ctrl-C")], ""), client.explain()
+    assert received.endswith(b"hi"), received
     verdict.expect(len(received) - len(b"hi"), python=0, tutorial=0,
                    what="bytes of the blank line that reached the server")
 
