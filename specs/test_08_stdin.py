@@ -32,15 +32,8 @@ def test_input_in_a_child_reads_end_of_file_because_multiprocessing_swaps_its_st
     a line ready to be read. A fork child starts with a copy of that very object, and by the
     time its target runs, that copy is closed and sys.stdin is no longer it; a spawn or
     forkserver child gets a rebuilt copy (an argument is pickled), which stays open. The
-    parent's own stays open.
-
-    Windows is expected to be no different: a spawn child is created without handle
-    inheritance (popen_spawn_win32.py), but a console program started so gets duplicates of
-    its parent's standard handles from Windows itself, so its sys.stdin is a real file,
-    which multiprocessing swaps for os.devnull as on POSIX. (Read from CPython's source and
-    CreateProcess's rules, not yet run on Windows: were the child to start with sys.stdin
-    None, multiprocessing would leave it None and input() would raise RuntimeError('input():
-    lost sys.stdin'), and this spec would fail saying so.)
+    parent's own stays open. The spec asserts the same on Windows, where it has not yet run
+    (there the descriptor is not compared with os.devnull).
     """
     monkeypatch.setattr(sys, "stdin", io.StringIO("a line waiting for input()\n"))
     receive_end, send_end = ctx.Pipe(duplex=False)
