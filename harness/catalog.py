@@ -4,9 +4,7 @@ Each entry has an ``id`` (the checklist's stable ID, or a finer one under the sa
 the tutorial ``section``, a ``statement`` in English and ``statement_zh`` in Chinese (both
 restated in the project's own words), and, where the tutorial is wrong, partial, outdated or
 platform-specific, an ``errata`` note saying what is really true (a claim that does not hold
-everywhere must have one: ``harness.report`` and the pytest run check it). ``unassertable``
-explains, for a claim where scheduling decides (the verdict ``luck``), what the spec cannot
-assert and what it asserts instead.
+everywhere must have one: ``harness.report`` and the pytest run check it).
 
 The catalog keeps no list of tests: a claim's tests are the ones whose ``claim(...)`` marker
 names it. The report gathers them from a run's results (``harness.report.Matrix.tests``),
@@ -21,7 +19,7 @@ from typing import Dict, List, Optional
 from harness import CATALOG_PATH
 
 REQUIRED = ("id", "section", "statement", "statement_zh")
-OPTIONAL = ("errata", "unassertable", "locate")
+OPTIONAL = ("errata", "locate")
 
 
 class CatalogError(Exception):
@@ -35,7 +33,6 @@ class Claim:
     statement: str
     statement_zh: str
     errata: Optional[str] = None
-    unassertable: Optional[str] = None
     locate: Optional[str] = None
 
     @property

@@ -199,6 +199,10 @@ def _check_test(test, path, where):
             isinstance(o, dict) and o.get("verdict") in verdicts.VERDICTS for o in observations), path,
             f"{where}: the observations for {cid!r} must be objects with a verdict "
             f"({', '.join(verdicts.VERDICTS)})")
+        results = (verdicts.RIGHT, verdicts.WRONG, verdicts.UNDECIDED)
+        _check(all(isinstance(o.get("aspects", {}), dict) and all(
+            r in results for r in o.get("aspects", {}).values()) for o in observations), path,
+            f"{where}: the aspects of an observation of {cid!r} must each be one of {', '.join(results)}")
 
 
 def load_results(path):
@@ -250,13 +254,17 @@ class Cell:
 
     def __init__(self):
         self.entries = []  # (outcome-or-verdict, observed-or-reason, nodeid, source file)
+        self.items = []  # what the cell folds: each test's observations, or its state word
 
-    def add(self, value, detail, nodeid, source):
+    def add(self, value, detail, nodeid, source, observations=()):
         self.entries.append((value, detail, nodeid, source))
+        self.items.extend(observations or [value])
 
     @property
     def value(self):
-        return verdicts.fold(e[0] for e in self.entries)
+        """All the observations of the cell's tests, concluded with the one rule
+        (harness.verdicts.fold): a failure wins, skips give way."""
+        return verdicts.fold(self.items)
 
     @property
     def conflicting(self):
@@ -298,6 +306,7 @@ class Matrix:
                 if cid not in self.claims:
                     self.unknown_claims.setdefault(cid, []).append(source)
                     continue
+                found = None
                 if test["outcome"] == "failed":
                     value, detail = verdicts.FAILED, None
                 elif test["outcome"] == "skipped":
@@ -306,8 +315,9 @@ class Matrix:
                     found = (test.get("verdicts") or {}).get(cid)
                     value = found["verdict"] if found else verdicts.FAILED
                     detail = _observed(found) if found else "passed without a verdict"
+                observations = (found or {}).get("observations") if value != verdicts.FAILED else None
                 self.rows.setdefault(cid, {}).setdefault(column, Cell()).add(
-                    value, detail, test.get("nodeid", "?"), source)
+                    value, detail, test.get("nodeid", "?"), source, observations)
         columns = {col for row in self.rows.values() for col in row} | set(self.columns)
         self.columns = sorted(columns, key=lambda c: (os_key(c[0]), version_key(c[1]), method_key(c[2])))
         self.rows = OrderedDict((cid, self.rows[cid]) for cid in self.claims if cid in self.rows)

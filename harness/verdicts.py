@@ -10,18 +10,21 @@ one of them. ``tutorial`` is what the tutorial predicts (a value, or ``either(..
 ``NOT_APPLICABLE`` when the claim is about another configuration). The verdict follows from
 the two, and is never written down by hand:
 
-- holds: every outcome Python allows here is one the tutorial predicts;
-- does not hold: none is;
-- partly: the observation is a dict of aspects, and the tutorial is right about some of
-  them and wrong about the others (the tutorial is half right);
-- luck: some outcomes Python allows here match the tutorial and some do not, so scheduling
-  decides (recorded, never asserted, never counted as an OS or version difference);
-- not applicable: the claim is about another configuration.
+Each observation is judged aspect by aspect: a dict observation against a dict prediction
+has one aspect per predicted key, any other observation is one aspect (named by ``what``).
+An aspect is right, wrong, or undecided (Python's allowed outcomes differ on it, so
+scheduling decides). All the observations of one claim in one configuration -- within a
+test, across its tests, across runs -- conclude with one rule (``conclude``):
 
-``specs/INTERPRETING.md`` says what each word means to a reader of the matrix. Several
-verdicts of one claim in one configuration, within a test or across tests and runs, fold
-with one rule (``fold``): "not applicable" gives way to any other verdict; if one verdict
-is left, that is the cell; if several are, the cell says the tests disagree.
+- not applicable: no observation is about this configuration (the claim is about another);
+- tests disagree: one aspect was judged both ways;
+- holds: every aspect right;
+- does not hold: every aspect wrong;
+- partly: some aspects wrong, the others right or undecided (the tutorial is half right);
+- luck: none wrong, some undecided (recorded, never asserted, never counted as an OS or
+  version difference).
+
+``specs/INTERPRETING.md`` says what each word means to a reader of the matrix.
 """
 
 HOLDS = "holds"
@@ -66,38 +69,85 @@ def _outcomes(value):
     return list(value) if isinstance(value, either) else [value]
 
 
-def _matches(outcome, tutorial):
-    """The verdict of one outcome against the tutorial's prediction."""
+# How one aspect of an observation compares with the tutorial's prediction.
+RIGHT, WRONG, UNDECIDED = "right", "wrong", "luck"
+
+
+def _aspects_of(outcome, tutorial, what):
+    """{aspect: RIGHT or WRONG} for one outcome: a dict outcome judged against a dict
+    prediction has an aspect per predicted key; any other outcome is one aspect, ``what``."""
     if isinstance(outcome, dict) and not isinstance(tutorial, either):
         if not isinstance(tutorial, dict) or set(tutorial) - set(outcome):
             raise VerdictError(f"the tutorial's prediction {tutorial!r} must name aspects of {outcome!r}")
-        right = [outcome[k] == v for k, v in tutorial.items()]
-        return HOLDS if all(right) else DOES_NOT_HOLD if not any(right) else PARTLY
-    predicted = _outcomes(tutorial)
-    return HOLDS if any(outcome == p for p in predicted) else DOES_NOT_HOLD
+        return {f"{what}: {k}": RIGHT if outcome[k] == v else WRONG for k, v in tutorial.items()}
+    return {what: RIGHT if any(outcome == p for p in _outcomes(tutorial)) else WRONG}
+
+
+def assess(python, tutorial, what="observed"):
+    """{aspect: RIGHT, WRONG or UNDECIDED} when Python allows ``python`` here and the tutorial
+    predicts ``tutorial``; an aspect on which Python's allowed outcomes differ is UNDECIDED
+    (scheduling decides); nothing at all when the claim is not about this configuration."""
+    if tutorial is NOT_APPLICABLE:
+        return {}
+    found = {}
+    for outcome in _outcomes(python):
+        for aspect, result in _aspects_of(outcome, tutorial, what).items():
+            found.setdefault(aspect, set()).add(result)
+    return {aspect: results.pop() if len(results) == 1 else UNDECIDED for aspect, results in found.items()}
+
+
+def conclude(assessments):
+    """The one folding rule: the verdict of any number of observations (each an ``assess``
+    result), within a test, across the tests of a cell, across runs.
+
+    Observations that are not about this configuration give way; if none is left, the claim
+    is not applicable. An aspect judged both ways (by two tests, say) means the tests disagree.
+    Otherwise: every aspect right, holds; every aspect wrong, does not hold; some wrong and some
+    right or undecided, partly; no aspect wrong and some undecided, luck."""
+    judged = [a for a in assessments if a]
+    if not judged:
+        return NOT_APPLICABLE if assessments else None
+    by_aspect = {}
+    for assessment in judged:
+        for aspect, result in assessment.items():
+            by_aspect.setdefault(aspect, set()).add(result)
+    if any(len(results) > 1 for results in by_aspect.values()):
+        return DISAGREE
+    found = {result for results in by_aspect.values() for result in results}
+    if WRONG in found:
+        return DOES_NOT_HOLD if found == {WRONG} else PARTLY
+    return LUCK if UNDECIDED in found else HOLDS
 
 
 def judge(python, tutorial):
-    """The verdict when Python allows ``python`` here and the tutorial predicts ``tutorial``."""
-    if tutorial is NOT_APPLICABLE:
-        return NOT_APPLICABLE
-    found = {_matches(o, tutorial) for o in _outcomes(python)}
-    return found.pop() if len(found) == 1 else LUCK
+    """The verdict of one observation: ``conclude([assess(python, tutorial)])``."""
+    return conclude([assess(python, tutorial)])
 
 
-def fold(values):
-    """One rule for several verdicts of one claim in one place (a test, a cell, a merge)."""
-    found = list(dict.fromkeys(v for v in values if v))
-    if not found:
+# A verdict word alone (without its aspects) as an assessment, so that fold() can take words.
+_WORD_AS_ASSESSMENT = {
+    HOLDS: {"": RIGHT}, DOES_NOT_HOLD: {"": WRONG}, LUCK: {"": UNDECIDED}, NOT_APPLICABLE: {},
+    PARTLY: {"(in part)": RIGHT, "(in the other part)": WRONG},
+}
+
+
+def fold(items):
+    """The cell (or a test's record) from its items: observations (dicts with ``aspects``),
+    verdict words, or the states FAILED and SKIPPED. A failure wins; then the observations
+    are concluded with the one rule (``conclude``); a cell with nothing but skips is SKIPPED."""
+    items = [i for i in items if i]
+    if not items:
         return None
-    if FAILED in found:
+    words = [i for i in items if isinstance(i, str)]
+    if FAILED in words:
         return FAILED
-    judged = [v for v in found if v in VERDICTS or v == DISAGREE]
-    if not judged:
+    if DISAGREE in words:
+        return DISAGREE
+    assessments = [i.get("aspects", _WORD_AS_ASSESSMENT.get(i.get("verdict"), {})) if isinstance(i, dict)
+                   else _WORD_AS_ASSESSMENT[i] for i in items if not (isinstance(i, str) and i == SKIPPED)]
+    if not assessments:
         return SKIPPED
-    if len(judged) > 1:
-        judged = [v for v in judged if v != NOT_APPLICABLE]
-    return judged[0] if len(judged) == 1 else DISAGREE
+    return conclude(assessments)
 
 
 class Verdict:
@@ -128,33 +178,12 @@ class Verdict:
             where = f" under {self.start_method}" if self.start_method else ""
             message = f"{cid}{where}: {what}: observed {observed!r}, but Python does {python!r} here"
             raise AssertionError(message + (f"\n{detail}" if detail else ""))
-        value = judge(python, tutorial)
+        aspects = assess(python, tutorial, what)
         text = f"{what}: {observed!r}"
         if tutorial is not NOT_APPLICABLE:
             text += f" (tutorial: {tutorial!r})"
         record = self.records.setdefault(cid, {"verdict": None, "observed": "", "observations": []})
-        record["observations"].append({"verdict": value, "observed": text})
-        record["verdict"] = fold(o["verdict"] for o in record["observations"])
+        record["observations"].append({"verdict": conclude([aspects]), "observed": text, "aspects": aspects})
+        record["verdict"] = fold(record["observations"])
         record["observed"] = "; ".join(o["observed"] for o in record["observations"])
         return observed
-
-    # -- transitional: the calls of the first verdict design, until every spec uses expect()
-    def _legacy(self, value, observed, claim):
-        cid = self._claim(claim)
-        record = self.records.setdefault(cid, {"verdict": None, "observed": "", "observations": []})
-        record["observations"].append({"verdict": value, "observed": str(observed)})
-        record["verdict"] = fold(o["verdict"] for o in record["observations"])
-        record["observed"] = "; ".join(o["observed"] for o in record["observations"])
-
-    def record(self, holds, observed, claim=None):
-        self._legacy(HOLDS if holds else DOES_NOT_HOLD, observed, claim)
-
-    def compare(self, predicted, observed, claim=None, what="observed"):
-        self._legacy(HOLDS if predicted == observed else DOES_NOT_HOLD,
-                     f"{what}={observed!r}, tutorial predicts {predicted!r}", claim)
-
-    def partly(self, observed, claim=None):
-        self._legacy(PARTLY, observed, claim)
-
-    def not_assertable(self, why, claim=None):
-        self._legacy(LUCK, why, claim)

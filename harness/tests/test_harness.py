@@ -56,7 +56,7 @@ H, NO, PARTLY, LUCK, NA = (verdicts.HOLDS, verdicts.DOES_NOT_HOLD, verdicts.PART
 @pytest.mark.parametrize("cells, expected", [
     ([H, H], H),
     ([H, NO], verdicts.DISAGREE),  # never folded into partly
-    ([PARTLY, H], verdicts.DISAGREE),
+    ([PARTLY, H], PARTLY),  # a word alone: one unnamed aspect (holds, does not hold) or two (partly)
     ([NA, NO], NO),  # not applicable gives way
     ([NA, NA], NA),
     ([LUCK, NA], LUCK),
@@ -69,6 +69,22 @@ H, NO, PARTLY, LUCK, NA = (verdicts.HOLDS, verdicts.DOES_NOT_HOLD, verdicts.PART
 ])
 def test_verdicts_of_one_claim_fold_with_one_rule(cells, expected):
     assert verdicts.fold(cells) == expected
+
+
+R, W, U = verdicts.RIGHT, verdicts.WRONG, verdicts.UNDECIDED
+
+
+@pytest.mark.parametrize("assessments, expected", [
+    ([{"a": R}, {"b": W}], PARTLY),  # two tests, each right or wrong about its own aspect
+    ([{"a": R}, {"a": W}], verdicts.DISAGREE),  # two tests judging the same aspect both ways
+    ([{"a": U}, {"b": R}], LUCK),
+    ([{"a": U}, {"b": W}], PARTLY),
+    ([{"a": W, "b": W}], NO),
+    ([{}, {"a": R}], H),  # not applicable gives way
+    ([{}], NA),
+])
+def test_observations_conclude_aspect_by_aspect_within_a_test_and_across_tests(assessments, expected):
+    assert verdicts.conclude(assessments) == expected
 
 
 @pytest.mark.parametrize("python, tutorial, expected", [
@@ -98,10 +114,12 @@ def test_expect_asserts_what_python_does_and_records_the_folded_verdict():
     assert v.records["a.b"]["verdict"] == LUCK  # not applicable gives way
     v.expect(3, python=3, tutorial=3)
     assert v.records["a.b"] == {
-        "verdict": verdicts.DISAGREE, "observed": "order: 1 (tutorial: 1); other: 3; observed: 3 (tutorial: 3)",
-        "observations": [{"verdict": LUCK, "observed": "order: 1 (tutorial: 1)"},
-                         {"verdict": NA, "observed": "other: 3"},
-                         {"verdict": H, "observed": "observed: 3 (tutorial: 3)"}]}
+        "verdict": LUCK, "observed": "order: 1 (tutorial: 1); other: 3; observed: 3 (tutorial: 3)",
+        "observations": [{"verdict": LUCK, "observed": "order: 1 (tutorial: 1)", "aspects": {"order": U}},
+                         {"verdict": NA, "observed": "other: 3", "aspects": {}},
+                         {"verdict": H, "observed": "observed: 3 (tutorial: 3)", "aspects": {"observed": R}}]}
+    v.expect(4, python=4, tutorial=5, what="order")
+    assert v.records["a.b"]["verdict"] == verdicts.DISAGREE  # "order" judged undecided, then wrong
 
 
 def test_expect_needs_the_claim_named_when_a_test_carries_several():

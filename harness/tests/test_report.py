@@ -503,7 +503,8 @@ def test_a_spec_run_writes_its_results_file_from_the_xdist_controller(tmp_path):
     tests = {t["nodeid"].split("::")[-1]: t for t in report.load_results(out)["tests"]}
     assert tests["test_tiny[spawn]"]["verdicts"][cid] == {
         "verdict": verdicts.HOLDS, "observed": "method: 'spawn' (tutorial: 'spawn')",
-        "observations": [{"verdict": verdicts.HOLDS, "observed": "method: 'spawn' (tutorial: 'spawn')"}]}
+        "observations": [{"verdict": verdicts.HOLDS, "observed": "method: 'spawn' (tutorial: 'spawn')",
+                          "aspects": {"method": verdicts.RIGHT}}]}
     for method in ("fork", "forkserver"):
         expected = (f"{method} not selected with --start-methods" if method in multiprocessing.get_all_start_methods()
                     else f"the {method} start method does not exist on {PLATFORM_NAME}")
