@@ -10,7 +10,7 @@ prints each count and where it comes from.
 import ast
 import sys
 
-from harness import SPECS_DIR
+from harness import FIXTURES_DIR, ROOT, SPECS_DIR
 
 MAX_BRANCHES = 15
 MAX_LITERAL_TIMEOUTS = 5
@@ -124,6 +124,30 @@ def test_specs_compare_typed_observations_not_the_strings_true_and_false():
 def test_no_spec_file_is_longer_than_a_reader_takes_in_at_once():
     found = counts()["long files"]
     assert not found, f"spec files over {MAX_LINES} lines: " + ", ".join(f"{n} ({c} lines)" for n, c in found)
+
+
+def _imported_packages(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module.split(".")[0]
+
+
+def test_the_fixtures_import_neither_the_specs_nor_the_harness():
+    """The specs import the harness and the fixtures, the harness imports the fixtures (to run
+    them); the fixtures -- the child-side modules, the facts and the programs -- import neither,
+    so a child never loads pytest or the harness."""
+    found = [(str(p.relative_to(ROOT)), name) for p in sorted(FIXTURES_DIR.rglob("*.py"))
+             for name in _imported_packages(p) if name in ("specs", "harness", "pytest")]
+    assert not found, f"fixtures importing the specs, the harness or pytest: {found}"
+
+
+def test_the_harness_never_imports_the_specs():
+    found = [(str(p.relative_to(ROOT)), name) for p in sorted((ROOT / "harness").rglob("*.py"))
+             if "tests" not in p.relative_to(ROOT).parts for name in _imported_packages(p) if name == "specs"]
+    assert not found, f"harness modules importing the specs: {found}"
 
 
 if __name__ == "__main__":
