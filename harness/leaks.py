@@ -11,11 +11,13 @@ import time
 
 import psutil
 
-# Command-line fragments that identify multiprocessing's own long-lived helpers.
+# Command-line fragments that identify multiprocessing's own long-lived helpers (named by
+# the package in force: another implementation's under --mp-impl, see harness/implementations.py).
+_PACKAGE = multiprocessing.__name__
 HELPERS = {
-    "forkserver server": "from multiprocessing.forkserver import main",
-    "resource tracker": "from multiprocessing.resource_tracker import main",
-    "semaphore tracker": "from multiprocessing.semaphore_tracker import main",  # Python < 3.8
+    "forkserver server": f"from {_PACKAGE}.forkserver import main",
+    "resource tracker": f"from {_PACKAGE}.resource_tracker import main",
+    "semaphore tracker": f"from {_PACKAGE}.semaphore_tracker import main",  # Python < 3.8, billiard
 }
 
 GRACE = 1.0  # seconds a just-ending process gets to disappear before it counts as a leak

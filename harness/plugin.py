@@ -10,7 +10,11 @@ It provides:
 - the ``claim("id")`` marker, checked against ``specs/claims.json``;
 - the claims matrix printed at the end of the run (``harness.report_render.terminal``);
 - the errata check: a claim that does not hold everywhere in the run and has no errata in
-  specs/claims.json fails the run, named at its end (``harness.report.errata_problem``).
+  specs/claims.json fails the run, named at its end (``harness.report.errata_problem``);
+- ``--mp-impl``: the implementation axis (``harness.implementations``): the run re-runs
+  itself with another multiprocessing in force, and the implementation's known differences
+  (specs/expectations/<name>.json) make expected failures and expected wordings
+  (``harness.wording``).
 """
 
 import multiprocessing
@@ -23,7 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import HARNESS_TESTS_DIR, PLATFORM_NAME, START_METHODS, catalog, leaks, live, programs, verdicts
+from harness import (HARNESS_TESTS_DIR, PLATFORM_NAME, START_METHODS, catalog, implementations, leaks,
+                     live, programs, verdicts, wording)
 
 # ---------------------------------------------------------------- options and markers
 
@@ -42,6 +47,23 @@ def pytest_addoption(parser):
     group.addoption("--claims", default=None, metavar="IDS",
                     help="comma-separated claim IDs: run only the tests marked with one of them "
                          "(the others, tests of the harness included, are deselected)")
+    group.addoption("--mp-impl", default=None, choices=implementations.CHOICES,
+                    help="the multiprocessing implementation every spec and child uses: "
+                         "stdlib (the default: the interpreter's own; PyPy's under PyPy), "
+                         "multiprocess or billiard; known differences are in "
+                         "specs/expectations/<name>.json")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """--mp-impl asks for an implementation not in force here: run the same command with it in
+    force in every process (harness.implementations.rerun) and end with its exit status."""
+    if hasattr(config, "workerinput") or config.option.help or config.option.version:
+        return None
+    wanted = implementations.requested(config)
+    if wanted == implementations.in_force():
+        return None
+    return implementations.rerun(config, wanted)
 
 
 def _selected_methods(config):
@@ -61,6 +83,11 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "claim(id): the tutorial claim (an ID in specs/claims.json) this spec tests")
     config._mpspec_methods = _selected_methods(config)
+    config._mpspec_impl = implementations.label()
+    try:
+        config._mpspec_expected = implementations.load(implementations.expectation_key(), catalog.load())
+    except implementations.Problem as exc:
+        raise pytest.UsageError(f"known differences: {exc}") from None
     config._mpspec_matrix = MatrixCollector(config)
     config.pluginmanager.register(config._mpspec_matrix, "mpspec-matrix")
 
@@ -83,10 +110,29 @@ def pytest_collection_modifyitems(session, config, items):
                 problems.append(f"{item.nodeid}: cites unknown claim {cid!r}")
         method = getattr(item, "callspec", None) and item.callspec.params.get("start_method")
         item.user_properties.append((verdicts.PROPERTY, {
-            "claims": ids, "start_method": method, "verdicts": {}}))
+            "claims": ids, "start_method": method, "verdicts": {},
+            "expected_difference": _expect_differences(config, item, ids, method)}))
     if problems:
         raise pytest.UsageError("claim markers are wrong:\n  " + "\n  ".join(problems))
     _deselect_other_claims(config, items, known)
+
+
+def _expect_differences(config, item, claims, method):
+    """Apply this implementation's listed differences to ``item``: a behaviour or absent one
+    makes it a strict expected failure, wording ones are checked at its end. Returns the
+    results file's ``expected_difference`` (behaviour before wording), or None."""
+    found = [e for e in config._mpspec_expected
+             if implementations.applies(e, item.nodeid, claims, method)]
+    if not found:
+        return None
+    impl = implementations.expectation_key()
+    failing = [e for e in found if e["kind"] != "wording"]
+    item._mpspec_wording = [e for e in found if e["kind"] == "wording"]
+    if failing:
+        reason = "; ".join(f"{impl} differs ({e['kind']}): {e['reason']}" for e in failing)
+        item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+    chosen = (failing or found)[0]
+    return {"kind": chosen["kind"], "reason": chosen["reason"]}
 
 
 def _deselect_other_claims(config, items, known):
@@ -115,7 +161,9 @@ def start_method(request):
     method = request.param
     if method not in multiprocessing.get_all_start_methods():
         request.node._mpspec_method_skip = sys._getframe().f_lineno
-        pytest.skip(f"the {method} start method does not exist on {PLATFORM_NAME}")
+        impl = request.config._mpspec_impl
+        pytest.skip(f"the {method} start method does not exist on {PLATFORM_NAME}" if impl == "stdlib"
+                    else f"the {method} start method does not exist in {impl} on {PLATFORM_NAME}")
     if method not in request.config._mpspec_methods:
         request.node._mpspec_method_skip = sys._getframe().f_lineno
         pytest.skip(f"{method} not selected with --start-methods")
@@ -218,6 +266,11 @@ def _leak_guard(request):
                     pytrace=False)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    wording.begin()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """Fail a claim test that passed without a verdict, tell a failure which claim broke, and
@@ -235,6 +288,11 @@ def pytest_runtest_makereport(item, call):
             report.outcome = "failed"
             report.longrepr = (f"spec bug: the test passed but recorded no verdict for "
                                f"{', '.join(missing)} (call verdict.expect(...); see harness/verdicts.py)")
+    if report.when == "call" and report.passed and not hasattr(report, "wasxfail"):
+        wrong = wording.problems(getattr(item, "_mpspec_wording", []))
+        if wrong:
+            report.outcome = "failed"
+            report.longrepr = "wording (harness/wording.py):\n" + "\n".join(wrong)
     if report.failed:
         known = catalog.load()
         method = item.callspec.params.get("start_method") if hasattr(item, "callspec") else None
@@ -269,13 +327,15 @@ class MatrixCollector:
             return
         entry = self.outcomes.setdefault(report.nodeid, {
             "claims": record["claims"], "start_method": record["start_method"],
-            "outcome": "passed", "verdicts": {}, "skip_reason": None})
+            "outcome": "passed", "verdicts": {}, "skip_reason": None,
+            "expected_difference": record.get("expected_difference")})
         entry["verdicts"].update(record.get("verdicts") or {})
         if report.failed:
             entry["outcome"] = "failed"
         elif report.skipped and entry["outcome"] != "failed":
             entry["outcome"] = "skipped"
-            entry["skip_reason"] = _skip_reason(report)
+            entry["skip_reason"] = (f"expected difference: {report.wasxfail}" if hasattr(report, "wasxfail")
+                                    else _skip_reason(report))
 
     def pytest_terminal_summary(self, terminalreporter):
         if self.config.getoption("--no-matrix") or hasattr(self.config, "workerinput"):
@@ -286,10 +346,16 @@ class MatrixCollector:
         matrix = report.Matrix(catalog.load())
         matrix.add(report.results_document(self.outcomes), "this run")
         terminalreporter.section(
-            f"mpspec claims matrix: Python {platform.python_version()} on {PLATFORM_NAME}, "
+            f"mpspec claims matrix: Python {platform.python_version()} on {PLATFORM_NAME}"
+            f"{_impl_words(self.config)}, "
             f"default start method {multiprocessing.get_context().get_start_method()}")
         for line in report_render.terminal(matrix, width=100):
             terminalreporter.write_line(line)
+
+
+def _impl_words(config):
+    impl = config._mpspec_impl
+    return "" if impl == implementations.STDLIB else f" with {impl} as multiprocessing"
 
 
 # ---------------------------------------------------------------- the claims report file
@@ -324,7 +390,11 @@ def _claims_report_path(config):
     folder = config.rootpath / "reports"
     if _partial_run(config):
         folder = folder / "partial"
-    return folder / report.default_results_name()
+    name = report.default_results_name()
+    impl = implementations.in_force()
+    if impl != implementations.STDLIB and not name.endswith(f"-{impl}.json"):
+        name = f"{name[:-len('.json')]}-{impl}.json"
+    return folder / name
 
 
 def pytest_deselected(items):
@@ -361,11 +431,11 @@ def pytest_sessionfinish(session, exitstatus):
     from harness import report, report_render
     run = report.run_info(exitstatus=int(exitstatus),
                           args=[str(a) for a in config.invocation_params.args],
-                          partial=_partial_run(config))
+                          partial=_partial_run(config), mp_implementation=config._mpspec_impl)
     try:
         report.write_results(path, config._mpspec_matrix.outcomes, run)
         matrix = report.merge([path])
-        title = f"mpspec claims: Python {run['python']} on {run['os']}"
+        title = f"mpspec claims: Python {run['python']} on {run['os']}{_impl_words(config)}"
         path.with_suffix(".md").write_text(report_render.markdown(matrix, title=title), encoding="utf-8")
         path.with_suffix(".html").write_text(report_render.html(matrix, title=title), encoding="utf-8")
     except OSError as exc:

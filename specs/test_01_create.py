@@ -15,6 +15,7 @@ import pytest
 from fixtures import children, examples, facts
 from harness import leaks
 from harness.lifecycle import raised, receive, running, wait_for
+from harness.wording import wording
 
 
 def child_pids():
@@ -66,7 +67,7 @@ def test_positional_arguments_follow_the_signature_and_the_first_one_is_group(ct
         assert target_first is None, target_first
     else:
         assert isinstance(target_first, AssertionError), target_first
-        assert "group argument must be None" in str(target_first)
+        wording(target_first, "group argument must be None", what="a function given first: the refusal's message")
     with pytest.raises(TypeError):
         ctx.Process(None, children.noop, None, (), {}, True)  # daemon cannot be positional
 
@@ -95,7 +96,8 @@ def test_args_are_unpacked_as_a_tuple_and_the_one_element_comma_matters(ctx, ver
         assert p.exitcode == 0
     assert received == {"tuple": (7,), "list": (7,), "string without comma": ("a", "b", "c")}
     no_comma = raised(ctx.Process, target=children.noop, args=(5))  # the missing comma: 5 is no tuple
-    assert isinstance(no_comma, TypeError) and "not iterable" in str(no_comma), no_comma
+    assert isinstance(no_comma, TypeError), no_comma
+    wording(no_comma, "not iterable", what="args=(5): the TypeError's message")
 
     comma_matters = no_comma is not None and received["string without comma"] != ("abc",)
     verdict.expect({"comma_matters": comma_matters, "a_list_works": received["list"] == (7,)},
@@ -133,7 +135,9 @@ def test_arguments_are_pickled_for_spawn_and_forkserver_but_inherited_under_fork
     # A half-fed child must end by itself (bounded), not be left to the leak guard.
     _, still_running = psutil.wait_procs(orphans, timeout=facts.LONG)
     assert not still_running, f"the child started before pickling failed did not exit: {still_running}"
-    refused = isinstance(failure, (AttributeError, pickle.PicklingError)) and "local object" in str(failure)
+    refused = isinstance(failure, (AttributeError, pickle.PicklingError))
+    if refused:
+        wording(failure, "local object", what="an unpicklable argument: the pickling error's message")
     inherited = facts.copies_parent_memory(start_method)
     verdict.expect({"delivered": delivered, "refused_to_pickle": refused, "has_a_pid": p.pid is not None},
                    python={"delivered": inherited, "refused_to_pickle": not inherited, "has_a_pid": inherited},

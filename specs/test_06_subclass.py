@@ -20,6 +20,7 @@ from fixtures.children import subclass_for
 from fixtures.subclasses import StartCallsRun, TargetThroughSuper, Worker
 from harness.lifecycle import end_all, raised, receive, running, running_all
 from harness.verdicts import NOT_APPLICABLE
+from harness.wording import wording
 
 
 @pytest.mark.claim("subclass.run-override")
@@ -116,7 +117,7 @@ def test_what_init_stores_reaches_a_spawned_child_pickled_so_it_must_be_picklabl
         assert said.endswith(": done"), said
     else:
         assert isinstance(failure, (AttributeError, pickle.PicklingError)), failure
-        assert "lambda" in str(failure), failure
+        wording(failure, "lambda", what="a lambda attribute: the pickling error's message")
         assert p.pid is None
     # The tutorial's pattern says nothing of attributes that do not pickle.
     verdict.expect({"start() refused the lambda attribute": failure is not None},
@@ -172,8 +173,9 @@ def test_a_start_override_that_calls_run_does_the_work_in_the_parent(verdict):
     assert seen["self_pid"] is None
     assert not p.is_alive() and p.exitcode is None
     if not sys.flags.optimize:  # the check below is an assert inside multiprocessing
-        with pytest.raises(AssertionError, match="can only join a started process"):
+        with pytest.raises(AssertionError) as refusal:
             p.join()
+        wording(refusal.value, "can only join a started process", what="join() of a never-started subclass: the refusal's message")
     verdict.expect(seen["getpid"], python=os.getpid(), tutorial=os.getpid(), what="the pid the work ran in")
 
 
