@@ -2,22 +2,39 @@
 
 A run of the specs writes a small JSON file (``write_results``; the plugin does it at the
 end of the session, see ``--claims-report``). It names the run's configuration (Python
-version, OS, default start method) and, for each claim test, its claims, start method,
-outcome, skip reason, and per claim the verdict its observations fold into (with the
-words of ``harness.verdicts``) and each observation with its own verdict::
+version, implementation, multiprocessing implementation, OS, default start method) and, for
+each claim test, its claims, start method, outcome, skip reason, the difference from CPython
+the spec expects of this implementation (or null), and per claim the verdict its
+observations fold into (with the words of ``harness.verdicts``) and each observation with
+its own verdict::
 
     {"format": "mpspec-results/2",
-     "run": {"python": "3.11.7", "os": "Linux", "machine": "x86_64", ...},
+     "run": {"python": "3.11.7", "implementation": "CPython", "mp_implementation": "stdlib",
+             "os": "Linux", "machine": "x86_64", ...},
      "tests": [{"nodeid": "specs/test_x.py::test_y[spawn]", "claims": ["create.not-started"],
                 "start_method": "spawn", "outcome": "passed", "skip_reason": null,
                 "python": "3.11.7", "os": "Linux",
+                "expected_difference": null,   # or {"kind": "wording", "reason": "..."}
                 "verdicts": {"create.not-started": {"verdict": "holds", "observed": "...",
                              "observations": [{"verdict": "holds", "observed": "..."}]}}}]}
 
+``run.mp_implementation`` names the multiprocessing the specs ran against: ``"stdlib"`` (or
+absent) for the interpreter's own, else the package and its version (``"multiprocess
+0.70.19"``, ``"billiard 4.3.2"``). A run's *implementation label* is the first element of
+``configuration(run)``: the package's name when ``mp_implementation`` is not the stdlib
+(``multiprocess``, ``billiard``), else ``run.implementation`` (``CPython``, ``PyPy``; CPython
+when absent). CPython is the reference the others are compared with (``Matrix.conformance``).
+A test's ``expected_difference`` is ``{"kind": K, "reason": R}`` with K one of
+``EXPECTED_KINDS``: ``wording`` (only a message or a name differs), ``behaviour`` (the
+implementation does otherwise) or ``absent`` (it lacks what the claim is about).
+
 ``merge`` reads any number of such files and builds one matrix: rows are the catalog's
-claims in tutorial order, columns are (OS, Python, start method), a cell folds the tests of
-one claim in one column with ``harness.verdicts.fold`` (the one rule, specs/INTERPRETING.md).
-The matrix also knows each claim's tests, from the nodeids in the results (``Matrix.tests``).
+claims in tutorial order, columns are (implementation, OS, Python, start method), CPython
+first; a cell folds the tests of one claim in one column with ``harness.verdicts.fold`` (the
+one rule, specs/INTERPRETING.md). The matrix also knows each claim's tests, from the nodeids
+in the results (``Matrix.tests``), how each implementation compares with CPython
+(``Matrix.conformance``) and which adjacent columns have equal cells for every claim, so
+that a rendering can draw them as one (``Matrix.spans``).
 ``harness.report_render`` draws it in the terminal, as Markdown (for GitHub) and as a
 self-contained HTML page. Standard library only.
 
@@ -55,6 +72,14 @@ OLD_FORMATS = {  # formats this version refuses, and why
 }
 OUTCOMES = ("passed", "failed", "skipped")
 OS_ORDER = ("Linux", "macOS", "Windows")
+REFERENCE = "CPython"  # the implementation the others are compared with
+IMPLEMENTATION_ORDER = (REFERENCE, "PyPy")  # then the others by name
+STDLIB = "stdlib"  # run.mp_implementation of a run against the interpreter's own multiprocessing
+EXPECTED_KINDS = ("wording", "behaviour", "absent")  # a test's expected_difference kinds
+# How a claim under an implementation compares with CPython (Matrix.conformance).
+LIKE_REFERENCE, WORDING, BEHAVIOUR, DOES_NOT_APPLY, NOT_COMPARED = (
+    "like CPython", "differs only in wording", "differs in behaviour", "does not apply", "not compared")
+CONFORMANCE = (LIKE_REFERENCE, WORDING, BEHAVIOUR, DOES_NOT_APPLY, NOT_COMPARED)
 ANY_METHOD = "any"  # the column of a test that is not run per start method
 NOT_RUN = None  # a cell no test of the claim reached
 # The verdicts a difference by start method, OS or Python is made of (never luck, not
@@ -105,6 +130,7 @@ def results_document(outcomes, run=None):
             ("python", run["python"]),
             ("os", run["os"]),
             ("outcome", entry.get("outcome")),
+            ("expected_difference", entry.get("expected_difference")),
             ("verdicts", {cid: {"verdict": v.get("verdict"), "observed": v.get("observed"),
                                 "observations": list(v.get("observations") or [])}
                           for cid, v in (entry.get("verdicts") or {}).items()}),
@@ -163,7 +189,7 @@ def parse_results(text, path="<results>"):
     _check(isinstance(run, dict), path, 'missing the "run" object')
     for key in ("python", "os"):
         _check(isinstance(run.get(key), str) and run[key], path, f'run: missing "{key}"')
-    for key in ("partial", "finished", "implementation"):
+    for key in ("partial", "finished", "implementation", "mp_implementation"):
         _check(run.get(key) is None or isinstance(run[key], str), path,
                f'run: "{key}" must be a string or null, not {run.get(key)!r}')
     tests = data.get("tests")
@@ -187,6 +213,11 @@ def _check_test(test, path, where):
     for key in ("start_method", "python", "os", "skip_reason"):
         value = test.get(key)
         _check(value is None or isinstance(value, str), path, f"{where}: bad {key} {value!r}")
+    expected = test.get("expected_difference")
+    _check(expected is None or (isinstance(expected, dict) and expected.get("kind") in EXPECTED_KINDS
+                                and isinstance(expected.get("reason"), str) and expected["reason"].strip()),
+           path, f'{where}: "expected_difference" must be null or {{"kind": one of '
+                 f'{", ".join(EXPECTED_KINDS)}, "reason": a non-empty string}}, not {expected!r}')
     found = test.get("verdicts") or {}
     _check(isinstance(found, dict), path, f'{where}: "verdicts" must be an object')
     for cid, v in found.items():
@@ -249,22 +280,54 @@ def method_key(method):
     return (START_METHODS.index(method) if method in START_METHODS else len(START_METHODS), method)
 
 
+def implementation_key(name):
+    order = IMPLEMENTATION_ORDER
+    return (order.index(name) if name in order else len(order), name.lower())
+
+
+def column_key(column):
+    """Columns in order: implementation (CPython first), OS, Python, start method."""
+    impl, os_name, python, method = column
+    return (implementation_key(impl), os_key(os_name), version_key(python), method_key(method))
+
+
+class Span:
+    """Adjacent columns of one implementation and OS whose cells are equal for every claim,
+    drawn as one column (``Matrix.spans``): ``pythons`` and ``methods`` in column order."""
+
+    def __init__(self, columns):
+        self.columns = list(columns)
+        self.implementation, self.os = columns[0][:2]
+        self.pythons = list(OrderedDict.fromkeys(c[2] for c in self.columns))
+        self.methods = list(OrderedDict.fromkeys(c[3] for c in self.columns))
+
+    def __repr__(self):
+        return f"Span({self.implementation}, {self.os}, {self.pythons}, {self.methods})"
+
+
 class Cell:
     """What the tests of one claim in one column found."""
 
     def __init__(self):
         self.entries = []  # (outcome-or-verdict, observed-or-reason, nodeid, source file)
         self.items = []  # what the cell folds: each test's observations, or its state word
+        self.expected = []  # (nodeid, the test's expected_difference) for each test that has one
+        self._value = None
 
-    def add(self, value, detail, nodeid, source, observations=()):
+    def add(self, value, detail, nodeid, source, observations=(), expected=None):
         self.entries.append((value, detail, nodeid, source))
         self.items.extend(observations or [value])
+        if expected:
+            self.expected.append((nodeid, expected))
+        self._value = None
 
     @property
     def value(self):
         """All the observations of the cell's tests, concluded with the one rule
         (harness.verdicts.fold): a failure wins, skips give way."""
-        return verdicts.fold(self.items)
+        if self._value is None:
+            self._value = verdicts.fold(self.items)
+        return self._value
 
     @property
     def conflicting(self):
@@ -280,6 +343,8 @@ class Cell:
         lines = []
         for value, detail, nodeid, _source in self.entries:
             lines.append(f"{nodeid}: {value}" + (f": {detail}" if detail else ""))
+        lines += [f"{nodeid}: expected difference from {REFERENCE} ({e['kind']}): {e['reason']}"
+                  for nodeid, e in self.expected]
         return "\n".join(lines)
 
 
@@ -288,19 +353,21 @@ class Matrix:
 
     def __init__(self, claims):
         self.claims = claims  # id -> catalog.Claim, tutorial order
-        self.columns = []  # (os, python, method), sorted
+        self.columns = []  # (implementation, os, python, method), sorted (column_key)
         self.rows = OrderedDict()
         self.runs = []  # (source, run dict)
         self.errors = []  # messages naming unreadable files
         self.superseded = []  # (file not counted, the file of the same configuration counted)
         self.unknown_claims = OrderedDict()  # claim id not in the catalog -> sources
+        self._references = {}  # column -> CPython's column to compare it with (reference_column)
 
     # -- building
     def add(self, data, source):
         run = data["run"]
         self.runs.append((source, run))
+        impl = configuration(run)[0]
         for test in data["tests"]:
-            column = (test.get("os") or run["os"], test.get("python") or run["python"],
+            column = (impl, test.get("os") or run["os"], test.get("python") or run["python"],
                       test.get("start_method") or ANY_METHOD)
             for cid in test["claims"]:
                 if cid not in self.claims:
@@ -317,12 +384,30 @@ class Matrix:
                     detail = _observed(found) if found else "passed without a verdict"
                 observations = (found or {}).get("observations") if value != verdicts.FAILED else None
                 self.rows.setdefault(cid, {}).setdefault(column, Cell()).add(
-                    value, detail, test.get("nodeid", "?"), source, observations)
+                    value, detail, test.get("nodeid", "?"), source, observations,
+                    test.get("expected_difference"))
         columns = {col for row in self.rows.values() for col in row} | set(self.columns)
-        self.columns = sorted(columns, key=lambda c: (os_key(c[0]), version_key(c[1]), method_key(c[2])))
+        self.columns = sorted(columns, key=column_key)
+        self._references = {}
         self.rows = OrderedDict((cid, self.rows[cid]) for cid in self.claims if cid in self.rows)
 
+    def implementations(self):
+        return sorted({c[0] for c in self.columns}, key=implementation_key)
+
+    def name(self, parts):
+        """A column (or the fixed part of a group of them) in words, e.g. "Linux 3.11.7 spawn";
+        the implementation is named when the matrix has more than one."""
+        parts = list(parts)
+        if parts and len(self.implementations()) <= 1 and parts[0] in self.implementations():
+            parts = parts[1:]
+        return " ".join(parts)
+
     def cell(self, cid, column):
+        """The Cell at ``column``; a column given as (OS, Python, method) is that of the
+        matrix's one implementation (CPython's when it has several)."""
+        if len(column) == 3:
+            impls = self.implementations()
+            column = (impls[0] if len(impls) == 1 else REFERENCE,) + tuple(column)
         return self.rows.get(cid, {}).get(column)
 
     def value(self, cid, column):
@@ -350,7 +435,7 @@ class Matrix:
         difference by start method, OS or Python (specs/INTERPRETING.md)."""
         groups = OrderedDict()
         for column in self.columns:
-            if methods_only and column[2] == ANY_METHOD:
+            if methods_only and column[3] == ANY_METHOD:
                 continue  # a test that runs once, not per method, says nothing about methods
             value = self.value(cid, column)
             if value in COMPARABLE:
@@ -364,13 +449,13 @@ class Matrix:
                            if len(set(by.values())) > 1)
 
     def by_method(self, cid):
-        return self.differs(cid, lambda c: ((c[0], c[1]), c[2]), methods_only=True)
+        return self.differs(cid, lambda c: (c[:3], c[3]), methods_only=True)
 
     def by_os(self, cid):
-        return self.differs(cid, lambda c: ((minor(c[1]), c[2]), c[0]))
+        return self.differs(cid, lambda c: ((c[0], minor(c[2]), c[3]), c[1]))
 
     def by_version(self, cid):
-        return self.differs(cid, lambda c: ((c[0], c[2]), c[1]))
+        return self.differs(cid, lambda c: ((c[0], c[1], c[3]), c[2]))
 
     def changed_by_os(self):
         """{OS: [claims]} for each OS after the first (Linux when present): the claims with a
@@ -379,7 +464,7 @@ class Matrix:
         oses = self.oses()
         changed = OrderedDict((name, []) for name in oses[1:])
         for cid in self.rows:
-            for (python, method), by_os in self._verdicts_by(cid, lambda c: ((minor(c[1]), c[2]), c[0])).items():
+            for _fixed, by_os in self._verdicts_by(cid, lambda c: ((c[0], minor(c[2]), c[3]), c[1])).items():
                 reference = by_os.get(oses[0]) if oses else None
                 for name, value in by_os.items():
                     if name in changed and reference is not None and value != reference \
@@ -434,10 +519,107 @@ class Matrix:
         ])
 
     def oses(self):
-        return sorted({c[0] for c in self.columns}, key=os_key)
+        return sorted({c[1] for c in self.columns}, key=os_key)
 
     def pythons(self):
-        return sorted({c[1] for c in self.columns}, key=version_key)
+        return sorted({c[2] for c in self.columns}, key=version_key)
+
+    # -- against the reference implementation
+    def reference_column(self, column):
+        """CPython's column at the same OS, Python minor version and start method as
+        ``column`` (the same version if there is one, else the nearest patch release), or None."""
+        if column not in self._references:
+            impl, os_name, python, method = column
+            found = [c for c in self.columns if c[0] == REFERENCE and c[1] == os_name and c[3] == method
+                     and minor(c[2]) == minor(python)]
+            self._references[column] = min(found, key=lambda c: (
+                c[2] != python, abs(version_key(c[2])[2] - version_key(python)[2]), version_key(c[2]))) \
+                if found else None
+        return self._references[column]
+
+    def expected_differences(self, cid, impl):
+        """{kind: [(nodeid, reason)]} the claim's tests carry under the implementation."""
+        found = OrderedDict()
+        for column in self.columns:
+            cell = self.cell(cid, column)
+            if column[0] == impl and cell:
+                for nodeid, e in cell.expected:
+                    pairs = found.setdefault(e["kind"], [])
+                    if (nodeid, e["reason"]) not in pairs:
+                        pairs.append((nodeid, e["reason"]))
+        return found
+
+    def compare(self, cid, impl):
+        """(how the claim under ``impl`` compares with CPython, its cells that differ from
+        CPython's as [(column, value, CPython's column, CPython's value)]): one of CONFORMANCE,
+        by the rule of specs/INTERPRETING.md ("Implementations against CPython")."""
+        ran = [c for c in self.columns if c[0] == impl and self.value(cid, c) not in (NOT_RUN, verdicts.SKIPPED)]
+        if not ran:
+            return DOES_NOT_APPLY, []
+        differing, compared = [], 0
+        for column in ran:
+            ref = self.reference_column(column)
+            ref_value = self.value(cid, ref) if ref else NOT_RUN
+            if ref_value in (NOT_RUN, verdicts.SKIPPED):
+                continue
+            compared += 1
+            if ref_value != self.value(cid, column):
+                differing.append((column, self.value(cid, column), ref, ref_value))
+        kinds = self.expected_differences(cid, impl)
+        if differing or "behaviour" in kinds or "absent" in kinds:
+            return BEHAVIOUR, differing
+        if "wording" in kinds:
+            return WORDING, differing
+        return (LIKE_REFERENCE if compared else NOT_COMPARED), differing
+
+    def conformance(self):
+        """{implementation other than CPython: {kind of CONFORMANCE: [claims]}}."""
+        found = OrderedDict()
+        for impl in self.implementations():
+            if impl == REFERENCE:
+                continue
+            kinds = found.setdefault(impl, OrderedDict((k, []) for k in CONFORMANCE))
+            for cid in self.rows:
+                kinds[self.compare(cid, impl)[0]].append(cid)
+        return found
+
+    # -- drawing many columns as few
+    def same_everywhere(self, cid):
+        """Every cell of the claim that ran says the same word (not run and skipped aside)."""
+        return len({v for v in (self.value(cid, c) for c in self.columns)
+                    if v not in (NOT_RUN, verdicts.SKIPPED)}) <= 1
+
+    def spans(self):
+        """The columns drawn as few: per implementation and OS, the start methods in order,
+        each with its Pythons; adjacent Pythons of one method whose cells are equal for every
+        claim make one span, and adjacent methods that are each one such span over the same
+        Pythons, with equal cells, make one span too ("3.9–3.15 · fork spawn forkserver").
+        Within a span every claim's cells are equal: it loses nothing but repetition."""
+        signature = {c: tuple(self.value(cid, c) for cid in self.rows) for c in self.columns}
+        spans = []
+        groups = OrderedDict()
+        for column in self.columns:
+            groups.setdefault(column[:2], OrderedDict()).setdefault(column[3], []).append(column)
+        for _group, by_method in groups.items():
+            merged = []  # per method, runs of adjacent Pythons with equal cells
+            for method in sorted(by_method, key=method_key):
+                runs = []
+                for column in by_method[method]:  # already in Python order
+                    if runs and signature[runs[-1][-1]] == signature[column]:
+                        runs[-1].append(column)
+                    else:
+                        runs.append([column])
+                merged.append(runs)
+            drawn = []  # [columns, the Pythons of each of its methods, or None if not whole]
+            for runs in merged:
+                pythons = [c[2] for c in runs[0]] if len(runs) == 1 else None
+                last = drawn[-1] if drawn else None
+                if pythons and last and last[1] == pythons and signature[last[0][0]] == signature[runs[0][0]]:
+                    last[0].extend(runs[0])
+                else:
+                    drawn += [[run, pythons] for run in runs]
+            spans += [Span(columns) for columns, _pythons in drawn]
+        return spans
 
 
 def _observed(found):
@@ -449,9 +631,19 @@ def _observed(found):
     return found.get("observed")
 
 
+def implementation_label(run):
+    """The name a run's implementation goes by in the matrix: the multiprocessing package's
+    name when the run is not against the stdlib's (``"billiard 4.3.2"`` is ``billiard``),
+    else the interpreter's implementation (``CPython``, ``PyPy``)."""
+    mp = (run.get("mp_implementation") or "").split()
+    if mp and mp[0] != STDLIB:
+        return mp[0]
+    return run.get("implementation") or REFERENCE
+
+
 def configuration(run):
-    """What one run stands for in a merge: implementation, OS and Python version."""
-    return (run.get("implementation") or "CPython", run["os"], run["python"])
+    """What one run stands for in a merge: implementation label, OS and Python version."""
+    return (implementation_label(run), run["os"], run["python"])
 
 
 def merge(paths, claims=None):
@@ -494,6 +686,9 @@ def summary_lines(matrix):
              f"catalog claims covered; {len(s['holds_everywhere'])} hold everywhere; "
              f"{len(s['by_method'])} differ by start method, {len(s['by_os'])} by OS, "
              f"{len(s['by_version'])} by Python version; {len(s['failures'])} spec failure cell(s)"]
+    for impl, kinds in matrix.conformance().items():
+        lines.append(f"{impl} against {REFERENCE}: " + ", ".join(
+            f"{len(cids)} {kind}" for kind, cids in kinds.items() if cids or kind != NOT_COMPARED))
     lines += [f"error: {line}" for line in errata_problem(matrix)]
     lines += [f"read: {source}" + (" (partial run)" if run.get("partial") else "")
               for source, run in matrix.runs]
@@ -519,7 +714,7 @@ def _cells_needing_errata(matrix, cid):
     for column in matrix.columns:
         value = matrix.value(cid, column)
         if value in NEEDS_ERRATA:
-            found.setdefault(value, []).append(" ".join(column))
+            found.setdefault(value, []).append(matrix.name(column))
     lines = []
     for value, where in found.items():
         more = f" and {len(where) - 3} more" if len(where) > 3 else ""

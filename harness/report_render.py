@@ -3,20 +3,30 @@ an HTML page, with the same words (``verdicts.CELL_STATES``) and a legend pointi
 specs/INTERPRETING.md in each.
 
 The terminal form (the end of a pytest run) fits 100 columns: per claim, its ID and cells on
-one line and the tutorial's statement indented under it. Markdown is for GitHub (a job
-summary, the README): one table per OS, columns Python x start method, one symbol per cell,
-skip reasons as numbered notes under the table, then the errata and observations of the
-claims that do not simply hold and each claim's tests. The HTML page is self-contained
-(inline CSS, no script, no external resource): one table with a three-level header (OS /
-Python / start method), colour-coded cells whose hover text lists every test behind the
-cell with what it observed, the claim's statement, errata and tests in the first column.
+one line and the tutorial's statement indented under it.
+
+Markdown and HTML stay readable at CI scale (implementations x OSes x Pythons x start
+methods) by drawing ``Matrix.spans``: adjacent columns of one implementation and OS whose
+cells are equal for every claim are one column, headed by the range they stand for
+("3.9–3.15 · fork spawn forkserver"). Markdown is for GitHub (a job summary, the README):
+the summary with how each implementation compares with CPython, then one table per
+implementation and OS with only the claims whose cells differ somewhere (the others are
+listed under the tables, with their one word), one symbol per cell, skip reasons as
+numbered notes; then the errata and observations of the claims that do not simply hold and
+each claim's tests. The HTML page is self-contained (inline CSS, no script, no external
+resource): one table with a four-level header (implementation / OS / start methods /
+Pythons) and the claim column that stay in view while scrolling, colour-coded cells whose
+hover text lists every test behind the cell with what it observed (each distinct line once),
+the claim's statement, errata, tests and what they observed (numbered, the numbers in the
+hover text) in the first column, and a link that shows only the claims whose cells differ
+(``#differences``, CSS ``:target``, no script).
 """
 
 import html as _html
 from collections import Counter, OrderedDict
 
 from harness import verdicts
-from harness.report import ANY_METHOD, version_key
+from harness.report import ANY_METHOD, CONFORMANCE, NOT_COMPARED, REFERENCE, minor, version_key
 
 # One word per cell state, the same in the terminal, Markdown and HTML (specs/INTERPRETING.md
 # says what each means); a Markdown cell shows the word's symbol, with the words in its legend.
@@ -72,17 +82,89 @@ def _ids(ids, limit=12):
     return shown + (f", and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def _column_name(column):
-    os_name, python, method = column
-    return f"{os_name} {python} {method}"
-
-
 def _runs_line(matrix):
-    by_os = OrderedDict()
+    from harness.report import configuration
+
+    by_group = OrderedDict()
     for _source, run in sorted(matrix.runs, key=lambda r: version_key(r[1]["python"])):
-        by_os.setdefault(run["os"], []).append(run["python"])
-    parts = [f"{name}: {', '.join(by_os[name])}" for name in matrix.oses() if name in by_os]
-    return f"{len(matrix.runs)} run(s) merged — " + ("; ".join(parts) or "none")
+        impl, os_name, python = configuration(run)
+        by_group.setdefault((impl, os_name), []).append(python)
+    by_pythons = OrderedDict()  # the Pythons -> {implementation: [OSes]} that ran them
+    for key in OrderedDict.fromkeys(c[:2] for c in matrix.columns):
+        if key in by_group:
+            by_pythons.setdefault(", ".join(by_group[key]), OrderedDict()).setdefault(key[0], []).append(key[1])
+    parts = ["; ".join(matrix.name((impl, ", ".join(oses))) for impl, oses in places.items()) + f": {pythons}"
+             for pythons, places in by_pythons.items()]
+    return f"{len(matrix.runs)} run(s) merged — " + (" | ".join(parts) or "none")
+
+
+def _pythons_label(span, pythons):
+    """The Pythons of a span as a range, each end by its minor version when no other Python of
+    its implementation and OS (``pythons``) shares that minor version: "3.9–3.12", "3.13.0"."""
+    def short(version):
+        return minor(version) if sum(1 for p in pythons if minor(p) == minor(version)) == 1 else version
+    first, last = span.pythons[0], span.pythons[-1]
+    return short(first) if first == last else f"{short(first)}–{short(last)}"
+
+
+def _span_labels(matrix):
+    """{span: (Pythons label, start methods label)} for ``matrix.spans()``."""
+    pythons = OrderedDict()
+    for column in matrix.columns:
+        pythons.setdefault(column[:2], OrderedDict())[column[2]] = None
+    return [(span, _pythons_label(span, pythons[(span.implementation, span.os)]), " ".join(span.methods))
+            for span in matrix.spans()]
+
+
+def _short_test(nodeid):
+    """A test's name without its file: ``test_x[spawn]``."""
+    return nodeid.rsplit("::", 1)[-1]
+
+
+def _observed_index(matrix, cid):
+    """{(test without parameters, what it said): number} over every cell of the claim: what
+    each test observed (or why it was skipped, or its expected difference), numbered once, so
+    that a cell's hover text can name it by number and the claim's "observed" fold say it."""
+    index = OrderedDict()
+    for column in matrix.columns:
+        cell = matrix.cell(cid, column)
+        if cell:
+            for said in _cell_said(cell):
+                index.setdefault(said[1:], len(index) + 1)
+    return index
+
+
+def _cell_said(cell):
+    """(nodeid, test without parameters, what it said) for each entry and expected difference."""
+    found = [(nodeid, nodeid.split("[", 1)[0].rsplit("::", 1)[-1], f"{value}: {detail}" if detail else value)
+             for value, detail, nodeid, _source in cell.entries]
+    found += [(nodeid, nodeid.split("[", 1)[0].rsplit("::", 1)[-1],
+               f"expected difference from {REFERENCE} ({e['kind']}): {e['reason']}") for nodeid, e in cell.expected]
+    return found
+
+
+def _span_cell(matrix, cid, span, index=None, limit=12):
+    """(value, hover lines) of a claim's cells in a span (all equal): what each test behind
+    them observed, each distinct line once (at most ``limit``), or with ``index``
+    (``_observed_index``) one line naming them by number; value None when no test ran."""
+    cells = [matrix.cell(cid, c) for c in span.columns]
+    if not any(cells):
+        return None, []
+    said = OrderedDict()
+    for cell in cells:
+        for nodeid, test, text in _cell_said(cell) if cell else ():
+            said.setdefault(f"{_short_test(nodeid)}: {text}" if index is None else index[(test, text)], None)
+    if index is not None:
+        return matrix.value(cid, span.columns[0]), ["observed " + " ".join(f"[{n}]" for n in said)]
+    shown = list(said)
+    more = [f"… and {len(shown) - limit} more"] if len(shown) > limit else []
+    return matrix.value(cid, span.columns[0]), shown[:limit] + more
+
+
+def _conformance_items(matrix):
+    """(implementation, [(kind, [claims])]) for each implementation other than CPython."""
+    return [(impl, [(k, cids) for k, cids in kinds.items() if cids or k != NOT_COMPARED])
+            for impl, kinds in matrix.conformance().items()]
 
 
 def _differences(matrix, cid):
@@ -97,7 +179,7 @@ def _differences(matrix, cid):
         patterns = OrderedDict()
         for fixed, by in groups.items():
             pattern = ", ".join(f"{k} {v}" for k, v in by.items())
-            patterns.setdefault(pattern, []).append(" ".join(fixed))
+            patterns.setdefault(pattern, []).append(matrix.name(fixed))
         for pattern, places in patterns.items():
             where = ", ".join(places[:4]) + (f" and {len(places) - 4} more" if len(places) > 4 else "")
             lines.append(f"{label} ({where}): {pattern}")
@@ -113,7 +195,7 @@ def _observations(matrix, cid):
         for value, detail, nodeid, _source in (cell.entries if cell else ()):
             if value in SYMBOLS and value != verdicts.SKIPPED:
                 test = nodeid.split("[", 1)[0].rsplit("::", 1)[-1]
-                seen.setdefault((value, detail or "", test), []).append(_column_name(column))
+                seen.setdefault((value, detail or "", test), []).append(matrix.name(column))
     found = []
     for (value, detail, test), cols in seen.items():
         cols = list(OrderedDict.fromkeys(cols))
@@ -123,6 +205,8 @@ def _observations(matrix, cid):
 
 
 OBSERVATIONS_SHOWN = 8  # per claim, in the details
+OBSERVED_SHOWN = 40  # per claim, in the HTML page's "observed" fold under the claim
+ERRATA_OPEN_UP_TO = 30  # columns: a wider matrix folds each claim's errata, to keep its rows short
 MISSING_ERRATA = "Claims without errata that need them"
 BAD = ("Spec failures", "Unreadable result files", MISSING_ERRATA)  # labels shown as problems
 
@@ -160,14 +244,18 @@ def _summary_items(matrix):
     oses = matrix.oses()
     for os_name, cids in matrix.changed_by_os().items():
         items.append((f"Changed on {os_name} (against {oses[0]})", len(cids), _ids(cids) or "nothing"))
+    for impl, kinds in _conformance_items(matrix):
+        like = dict(kinds).get(CONFORMANCE[0], [])
+        items.append((f"{impl} like {REFERENCE}", len(like), f"of {len(matrix.rows)} claims; " + "; ".join(
+            f"{kind}: {len(cids)}" + (f" ({_ids(cids, limit=8)})" if cids else "") for kind, cids in kinds[1:])))
     failures = s["failures"]
-    grouped = OrderedDict()  # (claim, os, python) -> ([methods], [tests without their parameters])
-    for cid, (os_name, python, method), ids in failures:
-        methods, tests = grouped.setdefault((cid, os_name, python), ([], []))
-        methods.append(method)
+    grouped = OrderedDict()  # (claim, implementation, os, python) -> ([methods], [tests without parameters])
+    for cid, column, ids in failures:
+        methods, tests = grouped.setdefault((cid,) + column[:3], ([], []))
+        methods.append(column[3])
         tests.extend(t.split("[", 1)[0] for t in ids if t.split("[", 1)[0] not in tests)
-    text = "; ".join(f"`{cid}` on {os_name} {python} {', '.join(methods)} ({', '.join(tests)})"
-                     for (cid, os_name, python), (methods, tests) in list(grouped.items())[:10])
+    text = "; ".join(f"`{key[0]}` on {matrix.name(key[1:])} {', '.join(methods)} ({', '.join(tests)})"
+                     for key, (methods, tests) in list(grouped.items())[:10])
     if len(grouped) > 10:
         text += f"; and {len(grouped) - 10} more"
     items.append(("Spec failures", len(failures), text or "none"))
@@ -197,7 +285,7 @@ def _md(text):
 def _md_legend(matrix):
     words = " · ".join(f"{SYMBOLS[k]} **{word}**: {meaning}" for k, word, meaning in _legend_entries())
     anymethod = (f" · column *{ANY_METHOD}*: tests that do not run per start method"
-                 if any(c[2] == ANY_METHOD for c in matrix.columns) else "")
+                 if any(c[3] == ANY_METHOD for c in matrix.columns) else "")
     return (f"{QUESTION} {words} · blank: {NOT_RUN_TEXT}{anymethod}. "
             f"What each word means and how the tests of a cell fold into one: `{INTERPRETING}`.")
 
@@ -207,24 +295,50 @@ def markdown(matrix, zh=False, title=None):
     for label, count, text in _summary_items(matrix):
         out.append(f"- **{label}: {count}** — {_md(text)}")
     out += ["", _md_legend(matrix), ""]
-    for os_name in matrix.oses():
-        columns = [c for c in matrix.columns if c[0] == os_name]
+    conformance = _conformance_items(matrix)
+    if conformance:
+        kinds = [k for k, _ in conformance[0][1]]
+        out += [f"### Implementations against {REFERENCE}", "",
+                f"Each claim's cells compared with {REFERENCE}'s at the same OS, Python minor version and "
+                f"start method (`{INTERPRETING}`).", "",
+                "| implementation | " + " | ".join(kinds) + " |", "|---|" + ":-:|" * len(kinds)]
+        out += [f"| {impl} | " + " | ".join(str(len(c)) for _k, c in found) + " |" for impl, found in conformance]
+        out.append("")
+        for impl, found in conformance:
+            for kind, cids in found[1:]:
+                if cids:
+                    out.append(f"- **{impl}, {kind}:** {_ids(cids, limit=40)}")
+        out.append("")
+    # A merge of several runs has a row only for the claims whose cells differ somewhere.
+    only_differences = len(matrix.runs) > 1
+    differing = [cid for cid in matrix.rows if not (only_differences and matrix.same_everywhere(cid))]
+    labels = _span_labels(matrix)
+    groups = OrderedDict()
+    for span, pythons, methods in labels:
+        groups.setdefault((span.implementation, span.os), []).append((span, pythons, methods))
+    if labels and only_differences:
+        out += [f"Columns whose cells are equal for every claim are drawn as one; only the {len(differing)} "
+                f"claims whose cells differ somewhere have a row (the others are listed below).", ""]
+    for key, spans in groups.items() if differing else ():
         notes = OrderedDict()  # skip reason -> number
-        out += [f"### {os_name}", ""]
-        out.append("| claim: the tutorial's statement | " + " | ".join(f"{py}<br>{method}" for _, py, method in columns) + " |")
-        out.append("|---|" + ":-:|" * len(columns))
+        out += [f"### {' · '.join(key) if len(matrix.implementations()) > 1 else key[1]}", ""]
+        out.append("| claim: the tutorial's statement | " + " | ".join(
+            f"{pythons}<br>{methods}" for _span, pythons, methods in spans) + " |")
+        out.append("|---|" + ":-:|" * len(spans))
         for cid, claim, section in _by_section(matrix):
-            if section:
-                out.append(f"| **§ {_md(section)}** |" + " |" * len(columns))
+            if cid not in differing or not any(matrix.cell(cid, c) for s, _p, _m in spans for c in s.columns):
+                continue  # the same everywhere (listed below), or no test of it ran in this group
             cells = []
-            for column in columns:
-                cell = matrix.cell(cid, column)
-                if cell is None:
+            for span, _pythons, _methods in spans:
+                value, _hover = _span_cell(matrix, cid, span)
+                if value is None:
                     cells.append("")
                     continue
-                text = SYMBOLS.get(cell.value, cell.value)
-                if cell.value == verdicts.SKIPPED:
-                    marks = [str(notes.setdefault(r, len(notes) + 1)) for r in cell.skip_reasons]
+                text = SYMBOLS.get(value, value)
+                if value == verdicts.SKIPPED:
+                    reasons = OrderedDict.fromkeys(r for c in span.columns for r in matrix.cell(cid, c).skip_reasons
+                                                   if matrix.cell(cid, c))
+                    marks = [str(notes.setdefault(r, len(notes) + 1)) for r in reasons]
                     text += f"<sup>{','.join(marks)}</sup>" if marks else ""
                 cells.append(text)
             out.append(f"| `{cid}` {_md(_statement(claim, zh))} | " + " | ".join(cells) + " |")
@@ -232,6 +346,16 @@ def markdown(matrix, zh=False, title=None):
         if notes:
             out.append("Skipped because: " + "; ".join(f"<sup>{n}</sup> {_md(r)}" for r, n in notes.items()))
             out.append("")
+    same = OrderedDict()
+    for cid in matrix.rows:
+        if cid not in differing:
+            word = next((v for v in (matrix.value(cid, c) for c in matrix.columns)
+                         if v not in (None, verdicts.SKIPPED)), verdicts.SKIPPED)
+            same.setdefault(word, []).append(cid)
+    for word, cids in same.items():
+        out.append(f"- {SYMBOLS[word]} **{word}** in every cell that ran ({len(cids)}): {_ids(cids, limit=len(cids))}")
+    if same:
+        out.append("")
     notable = [cid for cid in matrix.rows if not matrix.holds_everywhere(cid)]
     if notable:
         out += ["<details><summary>Claims that do not simply hold: errata and observations</summary>", ""]
@@ -267,23 +391,36 @@ ul.summary li{margin:.15em 0}
 ul.summary b{display:inline-block;min-width:13em}
 ul.summary .bad{color:#a40e26;font-weight:bold}
 .legend span{display:inline-block;margin:0 .6em .3em 0;padding:.1em .5em;border-radius:3px}
-.wrap{display:inline-block;max-width:100%;overflow-x:auto;border:1px solid #d0d7de}
+table.conformance{border-collapse:collapse;margin:0 0 1em;font-size:13px}
+table.conformance caption{text-align:left;font-weight:bold;margin-bottom:.3em}
+table.conformance th,table.conformance td{border:1px solid #d0d7de;padding:2px 8px;text-align:center}
+.jump{margin:.3em 0}
+.spans{color:#57606a;font-size:12px;margin:.2em 0 .4em}
+p.only{margin:.2em 0 .4em}
+#differences:target~.wrap tr.same{display:none}
+
+.wrap{display:inline-block;max-width:100%;max-height:calc(100vh - 2em);overflow:auto;border:1px solid #d0d7de}
 table.matrix{border-collapse:separate;border-spacing:0;font-size:12px}
 table.matrix th,table.matrix td{border-right:1px solid #d0d7de;border-bottom:1px solid #d0d7de;
-  padding:3px 5px;text-align:center;white-space:nowrap}
-table.matrix thead th{background:#f6f8fa;position:sticky;top:0;z-index:1}
-table.matrix thead tr:nth-child(2) th{top:1.7em}
-table.matrix thead tr:nth-child(3) th{top:3.4em;font-weight:normal}
+  padding:3px 4px;text-align:center}
+table.matrix thead{position:sticky;top:0;z-index:4}
+table.matrix thead th{background:#f6f8fa;white-space:nowrap}
+table.matrix thead th.py{font-weight:normal}
+table.matrix .g{border-left:2px solid #8c959f}
 th.claim{position:sticky;left:0;z-index:2;background:#fff;text-align:left!important;
-  white-space:normal!important;min-width:22em;max-width:34em;font-weight:normal}
-thead th.claim{background:#f6f8fa;z-index:3}
+  white-space:normal!important;width:22em;min-width:22em;max-width:22em;font-weight:normal}
+th[id^="col-"]{scroll-margin-left:23em}
+table.matrix thead th.g span{position:sticky;left:23em;padding:0 .5em}
+tr.section th span{position:sticky;left:.3em}
+thead th.claim{background:#f6f8fa;z-index:5}
 th.claim code{font-weight:bold;font-size:11px}
 th.claim .stmt{margin-top:2px}
 th.claim details.tests{margin-top:2px;font-size:11px;color:#57606a}
 th.claim details.tests code{font-weight:normal}
 th.claim .errata{margin-top:3px;color:#6e4b00;background:#fff8c5;padding:2px 4px;border-radius:3px;font-size:11px}
-tr.section th{background:#eaeef2;text-align:left;font-weight:bold;position:sticky;left:0}
-td.v{cursor:help;min-width:3.2em}
+th.claim details.errata summary{color:#6e4b00}
+tr.section th{background:#eaeef2;text-align:left;font-weight:bold}
+td.v{cursor:help;min-width:3.4em;max-width:5.5em;font-size:11px;line-height:1.2}
 .holds{background:#2da44e;color:#fff}
 .nohold{background:#cf222e;color:#fff}
 .partly{background:#f2a33a;color:#1f2328}
@@ -305,6 +442,10 @@ def _e(text):
     return _html.escape(str(text), quote=True)
 
 
+def _slug(key):
+    return "-".join("".join(ch if ch.isalnum() else "_" for ch in part) for part in key)
+
+
 def html(matrix, zh=False, title=None):
     title = title or DEFAULT_TITLE
     out = ["<!DOCTYPE html>", f'<html lang="{"zh" if zh else "en"}">', "<head>", '<meta charset="utf-8">',
@@ -320,42 +461,87 @@ def html(matrix, zh=False, title=None):
         f'<span class="{CSS_CLASS[k]}">{_e(word)} = {_e(meaning)}</span>' for k, word, meaning in _legend_entries())
         + f"<span>blank = {_e(NOT_RUN_TEXT)}</span>"
         + (f"<span>{ANY_METHOD} = tests that do not run per start method</span>"
-           if any(c[2] == ANY_METHOD for c in matrix.columns) else "")
-        + f"<br>Hover a cell for what each test observed. What each word means and how the tests of "
-          f"a cell fold into one: <code>{_e(INTERPRETING)}</code>.</p>")
+           if any(c[3] == ANY_METHOD for c in matrix.columns) else "")
+        + f"<br>Hover a cell for what each test observed: the numbers of the claim&#39;s "
+          f"&ldquo;observed&rdquo; fold. What each word means and how the tests of a cell fold into one: "
+          f"<code>{_e(INTERPRETING)}</code>.</p>")
+    conformance = _conformance_items(matrix)
+    if conformance:
+        kinds = [k for k, _ in conformance[0][1]]
+        out += ['<table class="conformance">',
+                f"<caption>Implementations against {REFERENCE}: each claim's cells compared with "
+                f"{REFERENCE}'s at the same OS, Python minor version and start method</caption>",
+                "<tr><th>implementation</th>" + "".join(f"<th>{_e(k)}</th>" for k in kinds) + "</tr>"]
+        for impl, found in conformance:
+            out.append(f"<tr><th>{_e(impl)}</th>" + "".join(
+                f'<td title="{_e(", ".join(cids))}">{len(cids)}</td>' for _k, cids in found) + "</tr>")
+        out.append("</table>")
 
-    columns = matrix.columns
-    out += ['<div class="wrap">', '<table class="matrix">', "<thead>"]
-    header_os, header_py = ["<tr>", '<th class="claim" rowspan="3">Claim: the tutorial&#39;s statement</th>'], ["<tr>"]
-    for os_name in matrix.oses():
-        header_os.append(f'<th colspan="{sum(1 for c in columns if c[0] == os_name)}">{_e(os_name)}</th>')
-    for os_name, py in OrderedDict.fromkeys(c[:2] for c in columns):
-        header_py.append(f'<th colspan="{sum(1 for c in columns if c[:2] == (os_name, py))}">'
-                         f"Python {_e(py)}</th>")
-    out += header_os + ["</tr>"] + header_py + ["</tr>", "<tr>"]
-    group_starts = {next(c for c in columns if c[:2] == key) for key in OrderedDict.fromkeys(c[:2] for c in columns)}
-    out += [f"<th>{_e(method)}</th>" for _, _, method in columns]
-    out += ["</tr>", "</thead>", "<tbody>"]
+    labels = _span_labels(matrix)
+    differing = [cid for cid in matrix.rows if not matrix.same_everywhere(cid)]
+    groups = OrderedDict()  # (implementation, OS) -> [(span, Pythons label, methods label)]
+    for span, pythons, methods in labels:
+        groups.setdefault((span.implementation, span.os), []).append((span, pythons, methods))
+    out.append('<p class="jump">Columns: ' + " · ".join(
+        f'<a href="#col-{_e(_slug(key))}">{_e(" ".join(key))}</a>' for key in groups) + "</p>")
+    out += [f'<p class="spans">{len(labels)} columns stand for the {len(matrix.columns)} configurations: '
+            "adjacent columns of one implementation and OS whose cells are equal for every claim are drawn "
+            "as one, headed by the Pythons and start methods they stand for.</p>",
+            f'<p class="only">Show <a href="#differences">only the {len(differing)} claims whose cells differ '
+            f'somewhere</a> · <a href="#all">all {len(matrix.rows)} claims</a></p>',
+            '<span id="differences" class="anchor"></span><span id="all" class="anchor"></span>',
+            '<div class="wrap">', '<table class="matrix">', "<thead>"]
+    rows = [["<tr>", '<th class="claim" rowspan="4">Claim: the tutorial&#39;s statement</th>'], ["<tr>"], ["<tr>"], ["<tr>"]]
+    for impl in OrderedDict.fromkeys(key[0] for key in groups):
+        rows[0].append(f'<th class="g" colspan="{sum(len(s) for k, s in groups.items() if k[0] == impl)}">'
+                       f"<span>{_e(impl)}</span></th>")
+    group_starts = set()
+    for key, spans in groups.items():
+        rows[1].append(f'<th class="g" id="col-{_e(_slug(key))}" colspan="{len(spans)}"><span>{_e(key[1])}</span></th>')
+        group_starts.add(spans[0][0])
+        by_methods = []
+        for span, pythons, methods in spans:
+            if by_methods and by_methods[-1][0] == methods:
+                by_methods[-1][1] += 1
+            else:
+                by_methods.append([methods, 1])
+        rows[2] += [f'<th colspan="{n}">{_e(methods)}</th>' for methods, n in by_methods]
+        rows[3] += [f'<th class="py" title="{_e(", ".join(span.pythons))}">{_e(pythons)}</th>'
+                    for span, pythons, _methods in spans]
+    for row in rows:
+        out += row + ["</tr>"]
+    out += ["</thead>", "<tbody>"]
+    sections = OrderedDict()
+    for cid, claim, _section in _by_section(matrix):
+        sections.setdefault(claim.section, []).append(cid)
     for cid, claim, section in _by_section(matrix):
         if section:
-            out.append(f'<tr class="section"><th colspan="{len(columns) + 1}">§ {_e(section)}</th></tr>')
+            same = ' class="section same"' if not set(sections[section]) & set(differing) else ' class="section"'
+            out.append(f'<tr{same}><th colspan="{len(labels) + 1}"><span>§ {_e(section)}</span></th></tr>')
         head = f'<th class="claim" id="{_e(cid)}"><code>{_e(cid)}</code><div class="stmt">{_e(_statement(claim, zh))}</div>'
         if claim.errata:
-            head += f'<div class="errata">Errata: {_e(claim.errata)}</div>'
+            head += (f'<details class="errata"><summary>errata</summary>Errata: {_e(claim.errata)}</details>'
+                     if len(matrix.columns) > ERRATA_OPEN_UP_TO else f'<div class="errata">Errata: {_e(claim.errata)}</div>')
         tests = _tests_line(matrix.tests(cid))
         head += (f'<details class="tests"><summary>{len(tests)} test{"s" if len(tests) != 1 else ""}</summary>'
                  + "".join(f"<div><code>{_e(t)}</code>{_e(p)}</div>" for t, p in tests) + "</details>")
-        row = [f"<tr>{head}</th>"]
-        for column in columns:
-            cell = matrix.cell(cid, column)
-            first = ' style="border-left:2px solid #8c959f"' if column in group_starts else ""
-            if cell is None:
-                row.append(f'<td class="notrun"{first} title="{_e(_column_name(column))}: no test ran"></td>')
+        index = _observed_index(matrix, cid)
+        shown = list(index.items())[:OBSERVED_SHOWN]
+        head += (f'<details class="tests"><summary>observed ({len(index)})</summary>' + "".join(f"<div>[{n}] <code>{_e(test)}</code>: {_e(said)}</div>"
+                                                   for (test, said), n in shown)
+                 + (f"<div>… and {len(index) - len(shown)} more</div>" if len(index) > len(shown) else "")
+                 + "</details>")
+        row = [f'<tr{"" if cid in differing else " class=" + chr(34) + "same" + chr(34)}>{head}</th>']
+        for span, pythons, methods in labels:
+            value, hover = _span_cell(matrix, cid, span, index)
+            first = " g" if span in group_starts else ""
+            if value is None:
+                row.append(f'<td class="notrun{first}"></td>')
                 continue
-            value = cell.value
-            classes = ["v", CSS_CLASS.get(value, "")] + (["conflict"] if cell.conflicting else [])
-            hover = f"{cid} — {_column_name(column)}: {value}\n{cell.describe()}"
-            row.append(f'<td class="{" ".join(classes)}"{first} title="{_e(hover)}">{_e(value)}</td>')
+            classes = ["v", CSS_CLASS.get(value, "")] + (["conflict"] if value == verdicts.DISAGREE else [])
+            where = matrix.name((span.implementation, span.os, pythons, methods))
+            title = _e("\n".join([f"{where}: {value}"] + hover)).replace("\n", "&#10;")
+            row.append(f'<td class="{" ".join(classes)}{first}" title="{title}">{_e(value)}</td>')
         out.append("".join(row) + "</tr>")
     out += ["</tbody>", "</table>", "</div>"]
 
@@ -396,14 +582,14 @@ def terminal(matrix, width=100):
     per_line = max(1, (width - id_w + 1) // (cell_w + 1))
     by_run = OrderedDict()  # (OS, Python) -> its columns: one table each when there are several
     for column in matrix.columns:
-        by_run.setdefault(column[:2], []).append(column)
+        by_run.setdefault(column[:3], []).append(column)
     groups = [(key, cols[i:i + per_line]) for key, cols in by_run.items()
               for i in range(0, len(cols), per_line)] or [(None, [])]
     lines = _wrap(f"{QUESTION} The statement is the indented text under the claim's ID: read a cell "
                   "with it, never with the ID alone.", width)
     for key, columns in groups:
-        heading = "claim".ljust(id_w) + " ".join(c[2][:cell_w].ljust(cell_w) for c in columns)
-        lines += [""] + ([f"{key[0]}, Python {key[1]}:"] if len(by_run) > 1 else [])
+        heading = "claim".ljust(id_w) + " ".join(c[3][:cell_w].ljust(cell_w) for c in columns)
+        lines += [""] + ([f"{matrix.name(key[:2])}, Python {key[2]}:"] if len(by_run) > 1 else [])
         lines += [heading.rstrip(), "-" * min(width, max(len(heading), 60))]
         for cid, claim, section in _by_section(matrix):
             if section:
@@ -414,7 +600,7 @@ def terminal(matrix, width=100):
     lines += ["", f"Words ({INTERPRETING} says what each means and how the tests of a cell fold into one):"]
     lines += [f"  {word.ljust(cell_w)}  {meaning}" for _k, word, meaning in _legend_entries()]
     lines.append(f"  {NOT_RUN_MARK.ljust(cell_w)}  {NOT_RUN_TEXT}")
-    if any(c[2] == ANY_METHOD for c in matrix.columns):
+    if any(c[3] == ANY_METHOD for c in matrix.columns):
         lines.append(f"Column {ANY_METHOD}: tests that do not run per start method.")
     counts = Counter(matrix.value(cid, c) for cid in matrix.rows for c in matrix.columns
                      if matrix.value(cid, c))

@@ -101,32 +101,32 @@ def good_files(tmp_path):
 
 # ---------------------------------------------------------------- the merge
 
-def test_the_merge_orders_rows_by_catalog_and_columns_by_os_python_and_method(good_files):
+def test_the_merge_orders_rows_by_catalog_and_columns_by_implementation_os_python_and_method(good_files):
     matrix = report.merge(good_files, CLAIMS)
     assert list(matrix.rows) == [c for c in CLAIMS if c != "d.uncovered"]
-    assert matrix.columns[:4] == [("Linux", "3.9.18", "fork"), ("Linux", "3.9.18", "spawn"),
-                                  ("Linux", "3.9.18", "forkserver"), ("Linux", "3.11.7", "fork")]
-    assert matrix.columns[-1] == ("Windows", "3.11.9", "forkserver")
+    assert matrix.columns[:4] == [("CPython", "Linux", "3.9.18", "fork"), ("CPython", "Linux", "3.9.18", "spawn"),
+                                  ("CPython", "Linux", "3.9.18", "forkserver"), ("CPython", "Linux", "3.11.7", "fork")]
+    assert matrix.columns[-1] == ("CPython", "Windows", "3.11.9", "forkserver")
     assert not matrix.errors
 
 
 def test_cells_say_holds_does_not_hold_skipped_spec_failed_or_nothing_when_not_run(good_files):
     matrix = report.merge(good_files, CLAIMS)
-    linux = lambda m: ("Linux", "3.11.7", m)  # noqa: E731
+    linux = lambda m: ("CPython", "Linux", "3.11.7", m)  # noqa: E731
     assert matrix.value("b.by-method", linux("fork")) == verdicts.HOLDS
     assert matrix.value("b.by-method", linux("spawn")) == verdicts.DOES_NOT_HOLD
     assert matrix.value("c.fails", linux("spawn")) == verdicts.FAILED
     assert matrix.value("c.skips", linux("fork")) == verdicts.SKIPPED
     assert matrix.cell("c.skips", linux("fork")).skip_reasons == ["fork is not wanted here"]
-    assert matrix.value("a.first", ("Linux", "3.9.18", "fork")) is report.NOT_RUN
+    assert matrix.value("a.first", ("CPython", "Linux", "3.9.18", "fork")) is report.NOT_RUN
 
 
 def test_two_tests_of_one_claim_that_disagree_make_a_cell_that_says_so_never_partly(good_files):
     matrix = report.merge(good_files, CLAIMS)
-    cell = matrix.cell("c.two", ("Linux", "3.11.7", "forkserver"))
+    cell = matrix.cell("c.two", ("CPython", "Linux", "3.11.7", "forkserver"))
     assert cell.value == verdicts.DISAGREE and cell.conflicting
     assert "the second test disagrees" in cell.describe()
-    assert matrix.summary()["conflicts"] == [("c.two", ("Linux", "3.11.7", "forkserver"))]
+    assert matrix.summary()["conflicts"] == [("c.two", ("CPython", "Linux", "3.11.7", "forkserver"))]
     assert not matrix.holds_everywhere("c.two") and matrix.needs_errata("c.two")
     assert not matrix.by_method("c.two"), "a disagreement is not a difference by start method"
     text = report_render.markdown(matrix)  # the details say which test saw what
@@ -139,7 +139,7 @@ def test_a_test_whose_observations_disagree_shows_each_with_its_verdict(tmp_path
     test["verdicts"]["a.first"]["observations"] = [{"verdict": verdicts.HOLDS, "observed": "a: 1"},
                                                    {"verdict": verdicts.DOES_NOT_HOLD, "observed": "b: 2"}]
     matrix = report.merge([run_file(tmp_path / "results-x.json", "Linux", "3.12.1", [test])], CLAIMS)
-    cell = matrix.cell("a.first", ("Linux", "3.12.1", "fork"))
+    cell = matrix.cell("a.first", ("CPython", "Linux", "3.12.1", "fork"))
     assert cell.value == verdicts.DISAGREE
     assert cell.describe() == "t.py::x[fork]: tests disagree: a: 1 [holds]; b: 2 [does not hold]"
 
@@ -151,7 +151,7 @@ def test_the_summary_counts_coverage_agreement_and_each_kind_of_difference(good_
     assert s["by_method"] == ["b.by-method"]  # c.two's tests disagree: not a difference
     assert s["by_os"] == ["b.by-os"]  # Linux 3.11.7 and Windows 3.11.9 are both 3.11
     assert s["by_version"] == ["c.by-version"]
-    assert s["failures"] == [("c.fails", ("Linux", "3.11.7", "spawn"), ["t.py::fails[spawn]"])]
+    assert s["failures"] == [("c.fails", ("CPython", "Linux", "3.11.7", "spawn"), ["t.py::fails[spawn]"])]
 
 
 def test_the_summary_names_what_each_os_changes_against_the_first(good_files):
@@ -167,7 +167,7 @@ def test_a_test_not_run_per_start_method_has_its_own_column_and_no_method_differ
         result("t.py::first[fork]", "a.first", "fork"),
         result("t.py::once", "a.first", None, verdict=verdicts.DOES_NOT_HOLD)])
     matrix = report.merge([path], CLAIMS)
-    assert matrix.columns == [("Linux", "3.12.1", "fork"), ("Linux", "3.12.1", report.ANY_METHOD)]
+    assert matrix.columns == [("CPython", "Linux", "3.12.1", "fork"), ("CPython", "Linux", "3.12.1", report.ANY_METHOD)]
     assert matrix.summary()["by_method"] == []
 
 
@@ -176,7 +176,7 @@ def test_the_same_configuration_in_two_files_folds_into_one_column(tmp_path, goo
     again.mkdir()
     matrix = report.merge(good_files + [linux_311(again)], CLAIMS)
     assert len(matrix.columns) == 3 + 3 + 3
-    assert matrix.value("b.by-method", ("Linux", "3.11.7", "spawn")) == verdicts.DOES_NOT_HOLD
+    assert matrix.value("b.by-method", ("CPython", "Linux", "3.11.7", "spawn")) == verdicts.DOES_NOT_HOLD
 
 
 F2 = report.FORMAT
@@ -207,6 +207,14 @@ RUN = '"run": {"python": "3.9", "os": "Linux"}'
      "outcome 'crashed' is not one of"),
     ('{"format": "%s", %s, "tests": [{"nodeid": "x", "claims": ["a.first"], "outcome": "passed", '
      '"start_method": 3}]}' % (F2, RUN), r"tests\[0\] \(x\): bad start_method 3"),
+    ('{"format": "%s", %s, "tests": [{"nodeid": "x", "claims": ["a.first"], "outcome": "passed", '
+     '"expected_difference": {"kind": "style", "reason": "r"}}]}' % (F2, RUN),
+     r'tests\[0\] \(x\): "expected_difference" must be null or \{"kind": one of wording, behaviour, absent'),
+    ('{"format": "%s", %s, "tests": [{"nodeid": "x", "claims": ["a.first"], "outcome": "passed", '
+     '"expected_difference": {"kind": "wording", "reason": " "}}]}' % (F2, RUN),
+     r'"reason": a non-empty string\}'),
+    ('{"format": "%s", "run": {"python": "3.9", "os": "Linux", "mp_implementation": 4}, "tests": []}' % F2,
+     'run: "mp_implementation" must be a string or null'),
 ])
 def test_a_bad_results_file_is_named_and_the_good_ones_still_merge(tmp_path, good_files, content, message):
     bad = tmp_path / "results-bad.json"
@@ -295,7 +303,7 @@ def every_state(tmp_path):
             tests.append(result(f"t.py::{cid}[fork]", cid, "fork", verdict=state))
     path = run_file(tmp_path / "results-states.json", "Linux", "3.11.7", tests)
     matrix = report.merge([path], claims)
-    assert [matrix.value(cid, ("Linux", "3.11.7", "fork")) for cid in claims] == states
+    assert [matrix.value(cid, ("CPython", "Linux", "3.11.7", "fork")) for cid in claims] == states
     return matrix, dict(zip(claims, states))
 
 
@@ -381,15 +389,24 @@ def test_the_merge_command_exits_1_naming_the_claims_that_need_errata_and_have_n
 
 # ---------------------------------------------------------------- the renderings
 
-def test_the_markdown_has_the_summary_a_table_per_os_and_the_skip_reasons(good_files):
+def test_the_markdown_has_the_summary_a_table_per_os_of_the_claims_that_differ_and_the_skip_reasons(good_files):
+    """A merge of several runs: a row only for the claims whose cells differ somewhere, the
+    others listed with their one word; columns drawn as ranges of Pythons per start method."""
     text = report_render.markdown(report.merge(good_files, CLAIMS))
     assert "- **Differ by start method: 1** — `b.by-method`" in text
     assert "- **Spec failures: 1** — `c.fails` on Linux 3.11.7 spawn (t.py::fails)" in text
     assert text.index("### Linux") < text.index("### Windows")
     linux_table = text[text.index("### Linux"):text.index("### Windows")]
-    row = next(line for line in linux_table.splitlines() if line.startswith("| `c.skips`"))
-    assert row.endswith("|  |  |  | ⏭️<sup>1</sup> | ✅ | ✅ |")  # 3.9.18 not run, then 3.11.7
-    assert "<sup>1</sup> fork is not wanted here" in linux_table
+    assert "| claim: the tutorial's statement | 3.9<br>fork | 3.11<br>fork | 3.9<br>spawn |" in linux_table
+    row = next(line for line in linux_table.splitlines() if line.startswith("| `c.by-version`"))
+    assert row.endswith("| ❌ | ✅ | ❌ | ✅ | ❌ | ✅ |")
+    assert "`c.skips`" not in linux_table and "`a.first`" not in linux_table
+    assert "- ✅ **holds** in every cell that ran (2): `a.first`, `c.skips`" in text
+    windows_table = text[text.index("### Windows"):]
+    row = next(line for line in windows_table.splitlines() if line.startswith("| `b.by-os`"))
+    assert row.endswith("| ⏭️<sup>1</sup> | ❌ | ⏭️<sup>2</sup> |")
+    assert "<sup>1</sup> the fork start method does not exist on Windows" in windows_table
+    assert "| `c.two`" not in windows_table  # no test of it ran on Windows
     assert "statement of b.by-method" in text and "*Errata:* errata of c.two" in text
     assert ("*Differs by start method (Linux 3.11.7): fork holds, spawn does not hold, "
             "forkserver does not hold*") in text
@@ -399,7 +416,7 @@ def test_the_markdown_has_the_summary_a_table_per_os_and_the_skip_reasons(good_f
 
 def test_zh_shows_the_chinese_statements(good_files):
     matrix = report.merge(good_files, CLAIMS)
-    assert "a.first 的中文陈述" in report_render.markdown(matrix, zh=True)
+    assert "b.by-method 的中文陈述" in report_render.markdown(matrix, zh=True)
     page = report_render.html(matrix, zh=True)
     assert "a.first 的中文陈述" in page and '<html lang="zh">' in page
 
@@ -432,7 +449,8 @@ def test_the_html_page_is_self_contained_balanced_and_colour_coded(good_files):
     classes = {c.get("class") for c in parsed.cells}
     assert {"v holds", "v nohold", "v failed", "v skipped", "v disagree conflict", "notrun"} <= classes
     failed = next(c for c in parsed.cells if c.get("class") == "v failed")
-    assert "c.fails — Linux 3.11.7 spawn: spec failed\nt.py::fails[spawn]: spec failed" == failed["title"]
+    assert failed["title"] == "Linux 3.11 spawn: spec failed\nobserved [2]"
+    assert "<div>[2] <code>fails</code>: spec failed</div>" in page  # in the claim's "observed" fold
     assert "Errata: errata of c.two" in page
 
 
@@ -598,7 +616,7 @@ def test_a_merge_counts_each_configuration_once_preferring_full_then_newest_runs
     assert f"not counted: {part} (the same configuration as {new})" in out
     matrix = report.merge([old, part, new])
     assert [source for source, _ in matrix.runs] == [str(new)]
-    assert matrix.value(known[0], ("Linux", "3.11.7", "fork")) == verdicts.HOLDS
+    assert matrix.value(known[0], ("CPython", "Linux", "3.11.7", "fork")) == verdicts.HOLDS
 
 
 # ---------------------------------------------------------------- the CI workflow
@@ -685,5 +703,247 @@ def test_a_real_browser_renders_the_matrix_with_every_cell(tmp_path, good_files)
     assert proc.returncode == 0
     dom = _Page()
     dom.feed(proc.stdout)
-    assert len(dom.cells) == len(matrix.rows) * len(matrix.columns)
+    assert len(_matrix_cells(dom.cells)) == len(matrix.rows) * len(matrix.spans())
     assert sum(1 for t, a in dom.tags if t == "th" and a.get("class") == "claim") == len(matrix.rows) + 1
+
+
+# ---------------------------------------------------------------- the matrix at CI scale
+
+REAL_RUN = ROOT / "harness" / "tests" / "data" / "results-linux-py3.11.7.json.gz"  # a real run, Linux 3.11.7
+SCALE_PYTHONS = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.0", "3.15.0")
+SCALE_IMPLEMENTATIONS = (("CPython", "stdlib"), ("PyPy", "stdlib"), ("CPython", "multiprocess 0.70.19"),
+                         ("CPython", "billiard 4.3.2"))
+SCALE_OSES = ("Linux", "macOS", "Windows")
+PAGE_LIMIT = 1_000_000  # bytes: the merged page of every implementation, OS and Python
+
+
+def scale_results(folder, source=REAL_RUN):
+    """Results files for 4 implementations x 3 OSes x 7 Pythons, from one real run: the run
+    fields rewritten, Windows without fork and forkserver, and a few cells changed, each
+    claim standing for a kind of difference (``scale_results.flipped``: name -> claim)."""
+    import copy
+    import gzip
+
+    base = json.loads(gzip.decompress(source.read_bytes()).decode("utf-8"))
+    by_claim = {}
+    for test in base["tests"]:
+        for cid in test["claims"]:
+            by_claim.setdefault(cid, []).append(test)
+    known = catalog.load()
+    simple = sorted((cid for cid in known if cid in by_claim and all(
+        t["start_method"] and t["outcome"] == "passed" and t["verdicts"][cid]["verdict"] == verdicts.HOLDS
+        for t in by_claim[cid])), key=lambda cid: not known[cid].errata)  # with errata first: no complaint
+    names = ("by_os", "newer", "older", "pypy_absent", "pypy_luck", "wording", "billiard")
+    flipped = dict(zip(names, simple))
+    paths = []
+    for impl, mp in SCALE_IMPLEMENTATIONS:
+        label = mp.split()[0] if mp != "stdlib" else impl
+        for os_name in SCALE_OSES:
+            for n, python in enumerate(SCALE_PYTHONS):
+                data = copy.deepcopy(base)
+                data["run"].update(python=python, os=os_name, implementation=impl, mp_implementation=mp)
+
+                def change(test, cid, word):
+                    if test["outcome"] == "passed":
+                        test["verdicts"][cid] = {"verdict": word, "observed": f"derived: {word}", "observations": []}
+
+                for test in data["tests"]:
+                    test.update(python=python, os=os_name, expected_difference=None)
+                    method, cids = test["start_method"], test["claims"]
+                    if os_name == "Windows" and method in ("fork", "forkserver"):
+                        test.update(outcome="skipped", verdicts={},
+                                    skip_reason=f"the {method} start method does not exist on Windows")
+                    if flipped["by_os"] in cids and os_name == "macOS" and method == "fork":
+                        change(test, flipped["by_os"], verdicts.PARTLY)
+                    if flipped["newer"] in cids and n >= 5 and method == "forkserver":
+                        change(test, flipped["newer"], verdicts.DOES_NOT_HOLD)
+                    if flipped["older"] in cids and n <= 1:
+                        change(test, flipped["older"], verdicts.NOT_APPLICABLE)
+                    if label == "PyPy" and flipped["pypy_absent"] in cids:
+                        test.update(outcome="skipped", verdicts={}, skip_reason="PyPy has no such thing",
+                                    expected_difference={"kind": "absent", "reason": "PyPy has no such thing"})
+                    if label == "PyPy" and flipped["pypy_luck"] in cids and method == "spawn":
+                        change(test, flipped["pypy_luck"], verdicts.LUCK)
+                    if label in ("multiprocess", "billiard") and flipped["wording"] in cids:
+                        test["expected_difference"] = {"kind": "wording", "reason": f"{label} words its error otherwise"}
+                    if label == "billiard" and flipped["billiard"] in cids and method == "fork":
+                        change(test, flipped["billiard"], verdicts.DOES_NOT_HOLD)
+                        test["expected_difference"] = {"kind": "behaviour", "reason": "billiard does otherwise"}
+                path = folder / f"results-{label.lower()}-{os_name.lower()}-py{python}.json"
+                path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+                paths.append(path)
+    scale_results.flipped = flipped
+    return paths
+
+
+# ---------------------------------------------------------------- implementations
+
+@pytest.mark.parametrize("run, label", [
+    ({}, "CPython"),
+    ({"implementation": "PyPy"}, "PyPy"),
+    ({"implementation": "PyPy", "mp_implementation": "stdlib"}, "PyPy"),
+    ({"implementation": "CPython", "mp_implementation": "multiprocess 0.70.19"}, "multiprocess"),
+    ({"implementation": "PyPy", "mp_implementation": "billiard 4.3.2"}, "billiard"),
+])
+def test_a_runs_implementation_label_is_its_multiprocessing_package_else_its_interpreter(run, label):
+    assert report.configuration(dict(run, os="Linux", python="3.11.7")) == (label, "Linux", "3.11.7")
+
+
+def impl_file(folder, impl, mp, python, tests, os_name="Linux"):
+    path = folder / f"results-{(mp or impl).split()[0]}-{python}.json"
+    path.write_text(json.dumps({"format": report.FORMAT, "tests": tests, "run": {
+        "python": python, "os": os_name, "implementation": impl, "mp_implementation": mp}}), encoding="utf-8")
+    return path
+
+
+def test_each_implementation_is_compared_with_cpython_at_the_same_os_minor_version_and_method(tmp_path):
+    """a.first: like CPython; b.by-method: only wording (an expected wording difference, equal
+    cells); b.by-os: a cell differs; c.by-version: an expected behaviour difference, equal cells;
+    c.fails: every test skipped (absent); c.two: no CPython cell to compare with."""
+    def tests(changes=None, python="3.11.7"):
+        found = []
+        for cid in ("a.first", "b.by-method", "b.by-os", "c.by-version", "c.fails"):
+            for m in ("fork", "spawn"):
+                test = result(f"t.py::{cid}[{m}]", cid, m)
+                (changes or {}).get(cid, lambda t, m: None)(test, m)
+                found.append(test)
+        return found
+
+    def wording(test, m):
+        test["expected_difference"] = {"kind": "wording", "reason": "its error says it otherwise"}
+
+    def differs(test, m):
+        if m == "spawn":
+            test["verdicts"]["b.by-os"]["verdict"] = verdicts.DOES_NOT_HOLD
+
+    def behaviour(test, m):
+        test["expected_difference"] = {"kind": "behaviour", "reason": "it does otherwise, to the same verdict"}
+
+    def absent(test, m):
+        test.update(outcome="skipped", verdicts={}, skip_reason="it has none",
+                    expected_difference={"kind": "absent", "reason": "it has none"})
+
+    changes = {"b.by-method": wording, "b.by-os": differs, "c.by-version": behaviour, "c.fails": absent}
+    files = [impl_file(tmp_path, "CPython", "stdlib", "3.11.7", tests()),
+             impl_file(tmp_path, "CPython", "billiard 4.3.2", "3.11.4", tests(changes)
+                       + [result("t.py::two[fork]", "c.two", "fork")]),
+             impl_file(tmp_path, "PyPy", None, "3.11.9", tests())]
+    matrix = report.merge(files, CLAIMS)
+    assert matrix.implementations() == ["CPython", "PyPy", "billiard"]
+    assert [c[0] for c in matrix.columns[:2]] == ["CPython", "CPython"]
+    assert matrix.reference_column(("billiard", "Linux", "3.11.4", "spawn")) == ("CPython", "Linux", "3.11.7", "spawn")
+    assert matrix.conformance() == {
+        "PyPy": {report.LIKE_REFERENCE: ["a.first", "b.by-method", "b.by-os", "c.by-version", "c.fails"],
+                 report.WORDING: [], report.BEHAVIOUR: [], report.DOES_NOT_APPLY: ["c.two"],
+                 report.NOT_COMPARED: []},  # no test of c.two ran under PyPy
+        "billiard": {report.LIKE_REFERENCE: ["a.first"], report.WORDING: ["b.by-method"],
+                     report.BEHAVIOUR: ["b.by-os", "c.by-version"], report.DOES_NOT_APPLY: ["c.fails"],
+                     report.NOT_COMPARED: ["c.two"]}}
+    kind, differing = matrix.compare("b.by-os", "billiard")
+    assert differing == [(("billiard", "Linux", "3.11.4", "spawn"), verdicts.DOES_NOT_HOLD,
+                          ("CPython", "Linux", "3.11.7", "spawn"), verdicts.HOLDS)]
+    cell = matrix.cell("b.by-method", ("billiard", "Linux", "3.11.4", "fork"))
+    assert "expected difference from CPython (wording): its error says it otherwise" in cell.describe()
+    text = report_render.markdown(matrix)
+    assert "| billiard | 1 | 1 | 2 | 1 | 1 |" in text
+    assert "- **billiard, differs in behaviour:** `b.by-os`, `c.by-version`" in text
+    assert "### billiard · Linux" in text
+    assert "- **billiard like CPython: 1** — of 6 claims; differs only in wording: 1 (`b.by-method`)" in text
+    assert "billiard against CPython: 1 like CPython, 1 differs only in wording, 2 differs in behaviour, " \
+           "1 does not apply, 1 not compared" in report.summary_lines(matrix)
+    page = report_render.html(matrix)
+    assert '<table class="conformance">' in page and "<tr><th>billiard</th><td" in page
+
+
+def test_adjacent_columns_with_equal_cells_for_every_claim_are_drawn_as_one_headed_by_their_range(tmp_path):
+    """CPython: every cell holds, over 3.9–3.15 and three methods: one column. PyPy: fork
+    differs from 3.13 on, so fork is two ranges and spawn and forkserver stay apart from it."""
+    pythons = ("3.9.18", "3.10.13", "3.11.7", "3.12.1", "3.13.0", "3.14.0", "3.15.0")
+    files = []
+    for impl in ("CPython", "PyPy"):
+        for n, python in enumerate(pythons):
+            tests = [result(f"t.py::first[{m}]", "a.first", m, verdict=verdicts.DOES_NOT_HOLD
+                            if impl == "PyPy" and m == "fork" and n >= 4 else verdicts.HOLDS)
+                     for m in ("fork", "spawn", "forkserver")]
+            (tmp_path / impl).mkdir(exist_ok=True)
+            files.append(impl_file(tmp_path / impl, impl, None, python, tests))
+    matrix = report.merge(files, CLAIMS)
+    assert len(matrix.columns) == 2 * 7 * 3
+    labels = [(s.implementation, p, m) for s, p, m in report_render._span_labels(matrix)]
+    assert labels == [("CPython", "3.9–3.15", "fork spawn forkserver"), ("PyPy", "3.9–3.12", "fork"),
+                      ("PyPy", "3.13–3.15", "fork"), ("PyPy", "3.9–3.15", "spawn forkserver")]
+    page = report_render.html(matrix)
+    assert '<th colspan="1">fork spawn forkserver</th>' in page
+    assert f'<th class="py" title="{", ".join(pythons)}">3.9–3.15</th>' in page
+    cells = [c for c in _cells(page)]
+    assert len(cells) == 4  # one claim, four columns for 42 configurations
+    assert "| claim: the tutorial's statement | 3.9–3.12<br>fork | 3.13–3.15<br>fork | 3.9–3.15<br>spawn " \
+           "forkserver |" in report_render.markdown(matrix)
+
+
+def _matrix_cells(cells):
+    return [c for c in cells if (c.get("class") or "").split()[:1] in (["v"], ["notrun"])]
+
+
+def _cells(page):
+    parsed = _Page()
+    parsed.feed(page)
+    return _matrix_cells(parsed.cells)
+
+
+def _scale_page(folder):
+    paths = scale_results(folder)
+    matrix = report.merge(paths)
+    return paths, matrix, report_render.html(matrix)
+
+
+def test_a_merge_of_4_implementations_3_oses_and_7_pythons_stays_readable(tmp_path):
+    """84 results files from one real run: the page stays under PAGE_LIMIT, equal columns are
+    drawn as ranges, the claims the same everywhere can be hidden (#differences), and the
+    conformance summary finds the differences the files were given."""
+    paths, matrix, page = _scale_page(tmp_path)
+    flipped = scale_results.flipped
+    assert len(paths) == len(matrix.runs) == 84 and not matrix.errors
+    assert matrix.implementations() == ["CPython", "PyPy", "billiard", "multiprocess"]
+    assert len(page.encode("utf-8")) < PAGE_LIMIT, len(page.encode("utf-8"))
+    spans = matrix.spans()
+    assert len(matrix.columns) == 4 * 3 * 7 * 4 and len(spans) <= len(matrix.columns) // 3
+    for span in spans:  # a span loses nothing: every claim's cells in it are equal
+        assert all(len({matrix.value(cid, c) for c in span.columns}) == 1 for cid in matrix.rows)
+    assert '<th class="py" title="3.9.18, 3.10.13, 3.11.7, 3.12.1, 3.13.0, 3.14.0, 3.15.0">3.9–3.15</th>' in page
+    assert ">3.14–3.15</th>" in page  # forkserver from 3.14 on differs (flipped["newer"])
+    assert len(_cells(page)) == len(matrix.rows) * len(spans)
+    same = [cid for cid in matrix.rows if matrix.same_everywhere(cid)]
+    assert 0 < len(same) < len(matrix.rows)
+    assert page.count('<tr class="same">') == len(same) and "#differences:target~.wrap tr.same{display:none}" in page
+    conformance = matrix.conformance()
+    assert conformance["PyPy"][report.DOES_NOT_APPLY] == [flipped["pypy_absent"]]
+    assert conformance["PyPy"][report.BEHAVIOUR] == [flipped["pypy_luck"]]
+    assert conformance["multiprocess"][report.WORDING] == [flipped["wording"]]
+    assert conformance["multiprocess"][report.BEHAVIOUR] == []
+    assert conformance["billiard"][report.BEHAVIOUR] == [flipped["billiard"]]
+    text = report_render.markdown(matrix)
+    assert len(text.encode("utf-8")) < PAGE_LIMIT // 4  # a GitHub job summary takes at most 1 MiB
+    assert "| implementation | like CPython | differs only in wording | differs in behaviour | does not apply |" in text
+    assert text.count("\n### ") == 1 + 4 * 3  # the conformance table, then one per implementation and OS
+
+
+@pytest.mark.skipif(not CHROMIUM, reason="chromium is not installed (apt-get install chromium)")
+def test_a_real_browser_lays_out_the_ci_scale_matrix_with_every_collapsed_cell(tmp_path):
+    _paths, matrix, page = _scale_page(tmp_path)
+    html_path = tmp_path / "report.html"
+    html_path.write_text(page, encoding="utf-8")
+    flags = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}"]
+    shot = tmp_path / "report.png"
+    subprocess.run(flags + ["--window-size=1600,1000", f"--screenshot={shot}", html_path.as_uri()],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, cwd=str(tmp_path))
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    proc = subprocess.run(flags + ["--dump-dom", html_path.as_uri()], stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, universal_newlines=True, timeout=120)
+    assert proc.returncode == 0
+    dom = _Page()
+    dom.feed(proc.stdout)
+    assert len(_matrix_cells(dom.cells)) == len(matrix.rows) * len(matrix.spans())
+    headers = [a for t, a in dom.tags if t == "th" and a.get("class") == "py"]
+    assert len(headers) == len(matrix.spans())
