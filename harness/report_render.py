@@ -15,10 +15,10 @@ listed under the tables, with their one word), one symbol per cell, skip reasons
 numbered notes; then the errata and observations of the claims that do not simply hold and
 each claim's tests. The HTML page is self-contained (inline CSS, no script, no external
 resource): one table with a four-level header (implementation / OS / start methods /
-Pythons) and the claim column that stay in view while scrolling, colour-coded cells whose
-hover text lists every test behind the cell with what it observed (each distinct line once),
-the claim's statement, errata, tests and what they observed (numbered, the numbers in the
-hover text) in the first column, and a link that shows only the claims whose cells differ
+Pythons) and the claim column that stay in view while scrolling, colour-coded cells, the
+claim's statement, errata, tests and what they observed in the first column (each distinct
+observation once, numbered: a cell's hover text names those of the tests behind it, which
+keeps the page small), and a link that shows only the claims whose cells differ
 (``#differences``, CSS ``:target``, no script).
 """
 
@@ -539,8 +539,7 @@ def html(matrix, zh=False, title=None):
                 row.append(f'<td class="notrun{first}"></td>')
                 continue
             classes = ["v", CSS_CLASS.get(value, "")] + (["conflict"] if value == verdicts.DISAGREE else [])
-            where = matrix.name((span.implementation, span.os, pythons, methods))
-            title = _e("\n".join([f"{where}: {value}"] + hover)).replace("\n", "&#10;")
+            title = _e("\n".join(hover)).replace("\n", "&#10;")  # where it is: the sticky headers
             row.append(f'<td class="{" ".join(classes)}{first}" title="{title}">{_e(value)}</td>')
         out.append("".join(row) + "</tr>")
     out += ["</tbody>", "</table>", "</div>"]
