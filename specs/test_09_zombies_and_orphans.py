@@ -18,16 +18,18 @@ no_zombies_on_windows = pytest.mark.skipif(facts.WINDOWS, reason="Windows has no
 no_adoption_on_windows = pytest.mark.skipif(
     facts.WINDOWS, reason="Windows never re-parents: an orphan keeps its dead parent's pid and nobody adopts it")
 
-# Init, in the names of fixtures/programs/_program.py's adopter(): pid 1, or the program itself
-# as the sub-reaper that stands in for it.
-INIT = either("pid1", "subreaper")
+# Init, in the names of fixtures/programs/_program.py's adopter(): pid 1; the program itself,
+# as the sub-reaper that stands in for it; or "gone", adopted and collected before the program
+# looked, which only pid 1 does (facts.ENDED_ORPHAN_ADOPTER_IF_QUICK).
+INIT = either("pid1", "subreaper", "gone")
+# Who may be seen adopting a zombie here: pid 1 may have collected it before the program looked.
+ZOMBIE_ADOPTER = either(facts.ORPHAN_ADOPTER, facts.ENDED_ORPHAN_ADOPTER_IF_QUICK)
 
 
-def only_the_program_collects(start_method):
-    """The calls of these specs collect a child only when the program is its OS parent."""
-    if not facts.os_parent_is_the_parent(start_method):
-        pytest.skip("under forkserver the child's OS parent is the fork server, which collects it "
-                    "itself: the program has no zombie of its own to collect")
+def where_the_caller_collects(start_method, prediction):
+    """The tutorial's prediction about calls that collect the caller's own zombie: not
+    applicable where the child's OS parent, the fork server, collects it instead."""
+    return prediction if facts.starter_collects_its_child(start_method) else NOT_APPLICABLE
 
 
 @no_zombies_on_windows
@@ -57,17 +59,20 @@ def test_an_exited_child_stays_a_zombie_until_its_os_parent_collects_it(
 def test_join_is_alive_and_exitcode_each_collect_their_zombie(start_method, observe_program, verdict):
     """Any call that asks the OS for a child's exit status collects that child.
 
-    ``join()``, ``is_alive()`` and even reading the ``exitcode`` property each collect the
-    zombie they are called on. Waiting on ``sentinel`` only tells that the child has ended:
-    it is still a zombie afterwards.
+    fork, spawn: ``join()``, ``is_alive()`` and even reading the ``exitcode`` property each
+    collect the zombie they are called on. Waiting on ``sentinel`` only tells that the child
+    has ended: it is still a zombie afterwards. forkserver: the fork server has collected
+    each child before its sentinel is ready, so the calls find no zombie of the program's
+    own; they read the exit code the server passed on.
     """
-    only_the_program_collects(start_method)
     seen = observe_program("zombie_states", start_method, "own-calls")
-    assert seen["zombie_after_sentinel_ready"] is True, seen
-    after = {call: seen[f"state_after_{call}"] for call in ("join", "is_alive", "exitcode")}
+    calls = ("join", "is_alive", "exitcode")
+    assert seen["exitcodes"] == dict.fromkeys(calls, 0), seen
+    after = {call: seen[f"state_after_{call}"] for call in calls}
     assert set(after.values()) == {"gone"}, seen
-    verdict.expect(seen["zombie_after_exit"], python=True, tutorial=True,
-                   what=f"each child was a zombie until its own call collected it (states after: {after})")
+    verdict.expect(seen["states_once_ended"], python=dict.fromkeys(calls, facts.ended_child_state(start_method)),
+                   tutorial=where_the_caller_collects(start_method, dict.fromkeys(calls, "zombie")),
+                   what=f"each ended child's state until its own call (states after: {after})")
 
 
 @no_zombies_on_windows
@@ -76,20 +81,24 @@ def test_a_new_start_active_children_and_interpreter_exit_sweep_up_zombies(
         start_method, observe_program, verdict):
     """Some calls collect every exited child the parent knows of, whichever it is.
 
-    ``start()`` of any other process and ``multiprocessing.active_children()`` first collect
-    the exited children (so active_children() does not list a zombie), and at interpreter
-    exit multiprocessing's exit handler joins, hence collects, whatever is left.
+    fork, spawn: ``start()`` of any other process and ``multiprocessing.active_children()``
+    first collect the exited children (so active_children() does not list a zombie), and at
+    interpreter exit multiprocessing's exit handler joins, hence collects, whatever is left.
+    forkserver: the fork server has collected each child already; the sweeps find no zombie
+    and the exit codes are still known.
     """
-    only_the_program_collects(start_method)
     seen = observe_program("zombie_states", start_method, "sweeps")
-    zombies = {"start_another": seen["state_before_start_another"] == "zombie",
-               "active_children": seen["zombie_before_active_children"],
-               "interpreter_exit": seen["zombie_when_main_code_ends"]}
+    before = {"start_another": seen["state_before_start_another"],
+              "active_children": seen["state_before_active_children"],
+              "interpreter_exit": seen["state_when_main_code_ends"]}
     assert seen["active_children_lists_it"] is False, seen
-    after = {call: seen[f"state_after_{call}"] for call in zombies}
+    assert seen["exitcodes_swept"] == {"start_another": 0, "active_children": 0}, seen
+    assert seen["exitcode_after_interpreter_exit"] == 0, seen
+    after = {call: seen[f"state_after_{call}"] for call in before}
     assert set(after.values()) == {"gone"}, seen
-    verdict.expect(zombies, python=dict.fromkeys(zombies, True), tutorial=dict.fromkeys(zombies, True),
-                   what=f"each child was a zombie until swept up (states after: {after})")
+    verdict.expect(before, python=dict.fromkeys(before, facts.ended_child_state(start_method)),
+                   tutorial=where_the_caller_collects(start_method, dict.fromkeys(before, "zombie")),
+                   what=f"each ended child's state until swept up (states after: {after})")
 
 
 @no_zombies_on_windows
@@ -110,7 +119,7 @@ def test_a_zombie_whose_parent_dies_is_adopted_and_collected(start_method, obser
         return
     assert seen["zombie_state_before_kill"] == "zombie", seen
     assert seen["zombie_collected"] is True and seen["zombie_state_now"] == "gone", seen
-    verdict.expect(seen["zombie_adopted_by"], python=facts.ORPHAN_ADOPTER, tutorial=INIT,
+    verdict.expect(seen["zombie_adopted_by"], python=ZOMBIE_ADOPTER, tutorial=INIT,
                    what="who adopted and collected the dead parent's zombie")
 
 
