@@ -7,9 +7,10 @@ named here and allowed; their own children are still checked.
 
 import multiprocessing
 import os
-import time
 
 import psutil
+
+from fixtures.programs._program import dead, state, wait_until
 
 # Command-line fragments that identify multiprocessing's own long-lived helpers (named by
 # the package in force: another implementation's under --mp-impl, see harness/implementations.py).
@@ -48,15 +49,6 @@ def helper_name(proc, parent_pid=None):
     return None
 
 
-def _status(proc):
-    try:
-        return proc.status()
-    except psutil.NoSuchProcess:
-        return None
-    except psutil.ZombieProcess:
-        return psutil.STATUS_ZOMBIE
-
-
 def descendants(root_pid=None):
     """Every live or zombie descendant of ``root_pid`` that is not an allowed helper."""
     try:
@@ -65,7 +57,7 @@ def descendants(root_pid=None):
     except psutil.NoSuchProcess:
         return []
     root_pid = root.pid
-    return [p for p in procs if _status(p) is not None and helper_name(p, root_pid) is None]
+    return [p for p in procs if state(p) != "gone" and helper_name(p, root_pid) is None]
 
 
 def describe(procs):
@@ -75,7 +67,7 @@ def describe(procs):
             ppid = p.ppid()
         except psutil.Error:
             ppid = "?"
-        lines.append(f"  pid {p.pid} (parent {ppid}, {_status(p) or 'gone'}): {_cmdline(p)}")
+        lines.append(f"  pid {p.pid} (parent {ppid}, {state(p)}): {_cmdline(p)}")
     return "\n".join(lines)
 
 
@@ -96,10 +88,10 @@ def reap(proc):
 
 def _settled(proc):
     """True when ``proc`` is gone, or is a zombie of ours that only a wait would remove."""
-    status = _status(proc)
-    if status is None:
+    status = state(proc)
+    if status == "gone":
         return True
-    if status == psutil.STATUS_ZOMBIE:
+    if status == "zombie":
         try:
             return proc.ppid() == os.getpid()
         except psutil.Error:
@@ -113,10 +105,8 @@ def settle(procs, grace=GRACE):
     Returns the ones still there: alive, or zombies nobody collected. It never waits on a
     process itself, since waiting would collect a zombie and hide the leak.
     """
-    deadline = time.monotonic() + grace
-    while not all(_settled(p) for p in procs) and time.monotonic() < deadline:
-        time.sleep(0.02)  # polling process states, bounded by the grace period
-    return [p for p in procs if _status(p) is not None]
+    wait_until(lambda: all(_settled(p) for p in procs), grace, interval=0.02)
+    return [p for p in procs if state(p) != "gone"]
 
 
 def kill_and_reap(procs):
@@ -136,9 +126,7 @@ def kill_and_reap(procs):
             child.join(3)
     # Dead is enough: a zombie is collected below if it is ours, by its parent (or init)
     # if not -- init may take seconds, which the guard need not wait for.
-    deadline = time.monotonic() + 3
-    while any(_status(p) not in (None, psutil.STATUS_ZOMBIE) for p in procs) and time.monotonic() < deadline:
-        time.sleep(0.02)  # polling process states, bounded by the deadline
+    wait_until(lambda: all(dead(p) for p in procs), 3, interval=0.02)
     for p in procs:
         reap(p)
 
