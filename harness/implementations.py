@@ -57,11 +57,9 @@ def in_force():
 
 
 def requested(config):
-    """What this run asks for: --mp-impl, else the one in force from the environment."""
-    given = config.getoption("--mp-impl", default=None)
-    if given:
-        return given
-    return os.environ.get(ENV) or STDLIB
+    """What this run asks for: --mp-impl, else the standard library (so a pytest run started
+    inside another implementation's run, without the option, is a default run)."""
+    return config.getoption("--mp-impl", default=None) or STDLIB
 
 
 def label(name=None):
