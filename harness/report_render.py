@@ -99,12 +99,13 @@ def _runs_line(matrix):
 
 
 def _pythons_label(span, pythons):
-    """The Pythons of a span as a range, each end by its minor version when no other Python of
-    its implementation and OS (``pythons``) shares that minor version: "3.9–3.12", "3.13.0"."""
+    """The Pythons of a span: one as it is ("3.11.7"), several as a range whose ends are named
+    by their minor version when no other Python of the span's implementation and OS
+    (``pythons``) shares it ("3.9–3.12", "3.13.0–3.13.18")."""
     def short(version):
         return minor(version) if sum(1 for p in pythons if minor(p) == minor(version)) == 1 else version
     first, last = span.pythons[0], span.pythons[-1]
-    return short(first) if first == last else f"{short(first)}–{short(last)}"
+    return first if first == last else f"{short(first)}–{short(last)}"
 
 
 def _span_labels(matrix):
@@ -207,6 +208,7 @@ def _observations(matrix, cid):
 OBSERVATIONS_SHOWN = 8  # per claim, in the details
 OBSERVED_SHOWN = 40  # per claim, in the HTML page's "observed" fold under the claim
 ERRATA_OPEN_UP_TO = 30  # columns: a wider matrix folds each claim's errata, to keep its rows short
+FEW_COLUMNS = 12  # drawn columns up to which the claim column is wider
 MISSING_ERRATA = "Claims without errata that need them"
 BAD = ("Spec failures", "Unreadable result files", MISSING_ERRATA)  # labels shown as problems
 
@@ -411,6 +413,8 @@ th.claim{position:sticky;left:0;z-index:2;background:#fff;text-align:left!import
   white-space:normal!important;width:22em;min-width:22em;max-width:22em;font-weight:normal}
 th[id^="col-"]{scroll-margin-left:23em}
 table.matrix thead th.g span{position:sticky;left:23em;padding:0 .5em}
+table.few th.claim{width:36em;min-width:36em;max-width:36em}
+table.few thead th.g span{left:37em}
 tr.section th span{position:sticky;left:.3em}
 thead th.claim{background:#f6f8fa;z-index:5}
 th.claim code{font-weight:bold;font-size:11px}
@@ -490,7 +494,7 @@ def html(matrix, zh=False, title=None):
             f'<p class="only">Show <a href="#differences">only the {len(differing)} claims whose cells differ '
             f'somewhere</a> · <a href="#all">all {len(matrix.rows)} claims</a></p>',
             '<span id="differences" class="anchor"></span><span id="all" class="anchor"></span>',
-            '<div class="wrap">', '<table class="matrix">', "<thead>"]
+            '<div class="wrap">', f'<table class="matrix{" few" if len(labels) <= FEW_COLUMNS else ""}">', "<thead>"]
     rows = [["<tr>", '<th class="claim" rowspan="4">Claim: the tutorial&#39;s statement</th>'], ["<tr>"], ["<tr>"], ["<tr>"]]
     for impl in OrderedDict.fromkeys(key[0] for key in groups):
         rows[0].append(f'<th class="g" colspan="{sum(len(s) for k, s in groups.items() if k[0] == impl)}">'
