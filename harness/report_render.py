@@ -162,6 +162,21 @@ def _span_cell(matrix, cid, span, index=None, limit=12):
     return matrix.value(cid, span.columns[0]), shown[:limit] + more
 
 
+def _conformance_detail(matrix, impl, kind, cid, limit=3):
+    """Why a claim is counted as it is: its cells that differ from CPython's (up to ``limit``)
+    and the reasons of the differences its tests expect."""
+    _kind, differing = matrix.compare(cid, impl)
+    by_words = OrderedDict()  # (its word, CPython's) -> the places
+    for column, value, _ref, ref_value in differing:
+        by_words.setdefault((value, ref_value), []).append(" ".join(column[1:]))
+    parts = [f"{value} where {REFERENCE} {ref_value}: {', '.join(places[:limit])}"
+             + (f" and {len(places) - limit} more" if len(places) > limit else "")
+             for (value, ref_value), places in by_words.items()]
+    for _k, pairs in matrix.expected_differences(cid, impl).items():
+        parts += list(OrderedDict.fromkeys(f"expected ({_k}): {reason}" for _nodeid, reason in pairs))
+    return "; ".join(parts)
+
+
 def _conformance_items(matrix):
     """(implementation, [(kind, [claims])]) for each implementation other than CPython."""
     return [(impl, [(k, cids) for k, cids in kinds.items() if cids or k != NOT_COMPARED])
@@ -309,7 +324,10 @@ def markdown(matrix, zh=False, title=None):
         for impl, found in conformance:
             for kind, cids in found[1:]:
                 if cids:
-                    out.append(f"- **{impl}, {kind}:** {_ids(cids, limit=40)}")
+                    out.append(f"- **{impl}, {kind}:** " + "; ".join(
+                        f"`{cid}`" + (f" ({_md(d)})" if d else "")
+                        for cid, d in ((c, _conformance_detail(matrix, impl, kind, c)) for c in cids[:40]))
+                        + (f"; and {len(cids) - 40} more" if len(cids) > 40 else ""))
         out.append("")
     # A merge of several runs has a row only for the claims whose cells differ somewhere.
     only_differences = len(matrix.runs) > 1
@@ -480,6 +498,17 @@ def html(matrix, zh=False, title=None):
             out.append(f"<tr><th>{_e(impl)}</th>" + "".join(
                 f'<td title="{_e(", ".join(cids))}">{len(cids)}</td>' for _k, cids in found) + "</tr>")
         out.append("</table>")
+        items = []
+        for impl, found in conformance:
+            for kind, cids in found[1:]:
+                named = []
+                for cid in cids[:40]:
+                    detail = _conformance_detail(matrix, impl, kind, cid)
+                    named.append(f'<a href="#{_e(cid)}"><code>{_e(cid)}</code></a>' + (f" ({_e(detail)})" if detail else ""))
+                if cids:
+                    items.append(f"<li><b>{_e(impl)}, {_e(kind)}:</b> " + "; ".join(named)
+                                 + (f"; and {len(cids) - 40} more" if len(cids) > 40 else "") + "</li>")
+        out.append('<ul class="conformance">' + "".join(items) + "</ul>")
 
     labels = _span_labels(matrix)
     differing = [cid for cid in matrix.rows if not matrix.same_everywhere(cid)]
