@@ -14,7 +14,7 @@ Returns whether every fragment was found (``whole=True``: whether the text is th
 
 from harness import implementations
 
-_seen = []  # (what, text, fragments) of the mismatches of the running test
+_seen = []  # (what, text, what is wrong with it) of the mismatches of the running test
 
 
 def wording(text, *fragments, what, whole=False, start=False):
@@ -28,10 +28,10 @@ def wording(text, *fragments, what, whole=False, start=False):
         missing = [f for f in fragments if f not in text]
     if not missing:
         return True
+    says = "is not" if whole else "does not start with" if start else "does not say"
     if implementations.is_reference():
-        says = "is not" if whole else "does not start with" if start else "does not say"
         raise AssertionError(f"{what}: the message {says} {', '.join(map(repr, missing))}:\n{text}")
-    _seen.append((what, text, tuple(fragments)))
+    _seen.append((what, text, f"the message {says} {', '.join(map(repr, missing))}"))
     return False
 
 
@@ -43,10 +43,10 @@ def begin():
 def problems(entries):
     """What is wrong with the mismatches seen, given the test's listed wording entries."""
     found = []
-    for what, text, fragments in _seen:
+    for what, text, says in _seen:
         if not any(e.get("what") in (None, what) for e in entries):
-            found.append(f"{what}: the message does not say {', '.join(map(repr, fragments))} and "
-                         f"no wording entry of {implementations.expectation_key()}.json lists it:\n{text}")
+            found.append(f"{what}: {says} and no wording entry of "
+                         f"{implementations.expectation_key()}.json lists it:\n{text}")
     for e in entries:
         if not any(e.get("what") in (None, what) for what, _t, _f in _seen):
             about = f" ({e['what']})" if e.get("what") else ""
