@@ -426,7 +426,7 @@ table.matrix th,table.matrix td{border-right:1px solid #d0d7de;border-bottom:1px
 table.matrix thead{position:sticky;top:0;z-index:4}
 table.matrix thead th{background:#f6f8fa;white-space:nowrap}
 table.matrix thead th.py{font-weight:normal}
-table.matrix .g{border-left:2px solid #8c959f}
+table.matrix .g,table.matrix td[data-g]{border-left:2px solid #8c959f}
 th.claim{position:sticky;left:0;z-index:2;background:#fff;text-align:left!important;
   white-space:normal!important;width:22em;min-width:22em;max-width:22em;font-weight:normal}
 th[id^="col-"]{scroll-margin-left:23em}
@@ -569,7 +569,7 @@ def html(matrix, zh=False, title=None):
             value, hover = _span_cell(matrix, cid, span, index)
             first = " g" if span in group_starts else ""
             if value is None:
-                row.append(f'<td class="notrun{first}"></td>')
+                row.append('<td class="notrun"' + (" data-g" if first else "") + "></td>")  # .ci/check_html.sh counts it
                 continue
             classes = ["v", CSS_CLASS.get(value, "")] + (["conflict"] if value == verdicts.DISAGREE else [])
             title = _e("\n".join(hover)).replace("\n", "&#10;")  # where it is: the sticky headers
