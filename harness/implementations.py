@@ -40,7 +40,7 @@ STDLIB = "stdlib"
 PACKAGES = {"multiprocess": "multiprocess", "billiard": "billiard"}
 CHOICES = (STDLIB,) + tuple(PACKAGES)
 ENV = "MPSPEC_MP_IMPL"
-RERUN_ENV = "MPSPEC_MP_IMPL_RERUN"  # set in the re-run, so it never re-runs again
+RERUN_ENV = "MPSPEC_MP_IMPL_RERUN"  # what the re-run was for, so it never re-runs for it again
 SITE_DIR = Path(__file__).resolve().parent / "impl_site"
 EXPECTATIONS_DIR = SPECS_DIR / "expectations"
 KINDS = ("behaviour", "wording", "absent")
@@ -99,7 +99,7 @@ def rerun(config, wanted):
     if wanted != STDLIB and importlib.util.find_spec(PACKAGES[wanted]) is None:
         raise UsageError(f"--mp-impl={wanted}: {wanted} is not installed for {sys.executable}; "
                          f"install it with: {pip_command(wanted)}")
-    if os.environ.get(RERUN_ENV):
+    if os.environ.get(RERUN_ENV) == wanted:
         raise UsageError(f"--mp-impl={wanted}: could not put {wanted} in force as multiprocessing "
                          f"(in force: {in_force()}); see the message above, if any")
     env = dict(os.environ)
@@ -114,7 +114,7 @@ def rerun(config, wanted):
         env["PYTHONPATH"] = os.pathsep.join(paths)
     else:
         env.pop("PYTHONPATH", None)
-    env[RERUN_ENV] = "1"
+    env[RERUN_ENV] = wanted
     argv = [sys.executable, *subprocess._args_from_interpreter_flags(), "-m", "pytest",
             *config.invocation_params.args]
     proc = subprocess.Popen(argv, cwd=str(config.invocation_params.dir), env=env)
