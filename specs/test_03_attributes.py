@@ -18,6 +18,7 @@ from multiprocessing.process import AuthenticationString
 import pytest
 
 from fixtures import children, facts
+from harness import implementations
 from harness.lifecycle import raised, receive, running, wait_for
 
 
@@ -193,9 +194,11 @@ def test_exitcode_is_none_while_running_and_tells_how_the_process_ended(ctx, ver
 # A fresh interpreter whose os.urandom hands out bytes(range(n)): which sizes were asked
 # for while multiprocessing was imported, and whether the main process's key is those bytes.
 DRAWN_AT_IMPORT = """
-import json, os
+import json, os, sys
 asked = []
 real_urandom, os.urandom = os.urandom, lambda n: asked.append(n) or bytes(range(n))
+if sys.argv[1:]:  # another implementation, put in force here rather than at start-up
+    import mpspec_impl; mpspec_impl.install(sys.argv[1])
 import multiprocessing
 os.urandom = real_urandom
 print(json.dumps([asked, bytes(multiprocessing.current_process().authkey) == bytes(range(32))]))
@@ -212,8 +215,13 @@ def test_authkey_is_32_random_bytes_shared_by_the_whole_program(ctx, verdict):
     key and the key the child sees are all the same. It is an AuthenticationString, a bytes
     subclass.
     """
-    fresh = subprocess.run([sys.executable, "-c", DRAWN_AT_IMPORT], capture_output=True, text=True,
-                           timeout=facts.LONG)
+    # Under --mp-impl the start-up hook would import the implementation before the script
+    # runs: the fresh interpreter goes without it, and the script puts it in force itself.
+    impl = implementations.in_force()
+    env = {k: v for k, v in os.environ.items() if k != implementations.ENV}
+    fresh = subprocess.run([sys.executable, "-c", DRAWN_AT_IMPORT]
+                           + ([] if impl == implementations.STDLIB else [impl]),
+                           capture_output=True, text=True, timeout=facts.LONG, env=env)
     assert fresh.returncode == 0, fresh.stderr
     asked, key_is_the_drawn_bytes = json.loads(fresh.stdout.split("\n")[0])
 
