@@ -56,7 +56,8 @@ def os_parent(ppid):
     if ppid == os.getpid():
         return "starter"
     command_line = " ".join(psutil.Process(ppid).cmdline())
-    return "forkserver" if "multiprocessing.forkserver" in command_line else command_line
+    server = f"{multiprocessing.__name__}.forkserver"  # the package in force (--mp-impl)
+    return "forkserver" if server in command_line else command_line
 
 
 def how_it_began(seen):
