@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 
 from fixtures import facts
-from fixtures.programs._program import state, wait_many, wait_until
+from fixtures.programs._program import kill, state, wait_many, wait_until
 
 WAIT = 2 * facts.SHORT  # generous, since nothing here waits on luck, only on a child's progress
 
@@ -59,9 +59,10 @@ def join_all(processes, timeout=WAIT):
     """Wait, within one deadline, for every started process to end; return the ones that
     are still running when it passes (nothing is killed here). Any number of processes:
     their sentinels are waited on through wait_many (Windows's wait limit, see
-    fixtures/programs/_program.py)."""
+    fixtures/programs/_program.py). A process already collected is not waited on: its
+    sentinel may be closed by then (billiard's join() closes it, keeping its number)."""
     deadline = time.monotonic() + timeout
-    pending = {p.sentinel: p for p in processes if p.pid is not None}
+    pending = {p.sentinel: p for p in processes if p.pid is not None and p.exitcode is None}
     while pending:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -126,7 +127,8 @@ def raised(action, *args, **kwargs):
 
 def end_all(processes, timeout=WAIT):
     """Join every started process within one deadline, then kill and join any that will not
-    end: for finally blocks of specs that start several processes."""
+    end: for finally blocks of specs that start several processes (_program.kill: SIGKILL
+    by hand where the implementation has no kill())."""
     for p in join_all(processes, timeout):
-        p.kill()
+        kill(p)
         p.join(timeout)

@@ -2,17 +2,21 @@
 
 ``install(name)`` (called by ``sitecustomize.py`` beside this file when MPSPEC_MP_IMPL names
 an implementation) imports the package ``name`` (``multiprocess``, ``billiard``) and makes
-``multiprocessing`` and every ``multiprocessing.X`` stand for ``name`` and ``name.X``: the
-modules already imported are entered in ``sys.modules`` under both names, and a finder first
-on ``sys.meta_path`` serves each later ``multiprocessing.X`` as ``name.X`` (the same module
-object, never a second copy). Whatever imports multiprocessing afterwards -- the harness, the
-specs, fixture programs, spawn and forkserver children (each starts with this hook, since
-PYTHONPATH and MPSPEC_MP_IMPL are inherited) -- uses the implementation. A submodule the
-implementation lacks (``multiprocessing.resource_tracker`` under billiard) is not found.
+``multiprocessing`` and every ``multiprocessing.X`` stand for ``name`` and ``name.X``: a
+finder first on ``sys.meta_path`` serves each ``multiprocessing.X``, when it is first
+imported, as ``name.X`` (the same module object, never a second copy). Whatever imports
+multiprocessing -- the harness, the specs, fixture programs, spawn and forkserver children
+(each starts with this hook, since PYTHONPATH and MPSPEC_MP_IMPL are inherited) -- uses the
+implementation. A submodule the implementation lacks (``multiprocessing.resource_tracker``
+under billiard) is not found.
 
 Some implementations import the standard library's multiprocessing for parts of their own
 (billiard's process, util and exceptions modules): those are imported first, while the
-name still means the standard library, and the standard modules they use stay loaded.
+name still means the standard library, and the standard modules they use stay loaded. That
+import registers the standard exit handler (multiprocessing.util's ``_exit_function``, which
+billiard uses as its own) at start-up, earlier than a program importing the implementation
+would: it is registered again at the first ``import multiprocessing``, so the atexit order
+is the program's (fixtures/programs/_program.py registers its last words before that).
 """
 
 import importlib
@@ -27,6 +31,15 @@ PRELOAD = {"billiard": ("billiard.process", "billiard.util", "billiard.exception
 
 active = None  # the implementation in force, once install() succeeded
 _kept = {}  # the standard library's multiprocessing modules the implementation uses
+_exit_handler = []  # the standard exit handler the preload registered, until registered again
+
+
+def _register_exit_handler_again():
+    while _exit_handler:
+        import atexit
+        handler = _exit_handler.pop()
+        atexit.unregister(handler)
+        atexit.register(handler)
 
 
 def _aliased(fullname):
@@ -39,6 +52,7 @@ class _Loader(importlib.abc.Loader):
         self.real_spec = None
 
     def create_module(self, spec):
+        _register_exit_handler_again()
         module = importlib.import_module(self.real_name)
         self.real_spec = module.__spec__
         return module
@@ -75,8 +89,10 @@ def install(name):
         importlib.import_module(module)
     for key in [k for k in sys.modules if _aliased(k)]:
         _kept[key] = sys.modules.pop(key)
-    for key, module in list(sys.modules.items()):
-        if key == name or key.startswith(name + "."):
-            sys.modules[ALIAS + key[len(name):]] = module
+    handler = getattr(_kept.get(ALIAS + ".util"), "_exit_function", None)
+    if handler is not None:
+        import atexit
+        atexit.unregister(handler)
+        _exit_handler.append(handler)
     sys.meta_path.insert(0, _Finder(name))
     active = name

@@ -335,9 +335,11 @@ def test_wait_many_takes_more_objects_than_windows_wait_allows(monkeypatch):
 
 class _Ended:
     """What join_all needs of a started process whose child has ended: a ready sentinel
-    (a pipe at end of file), a pid, join() and is_alive()."""
+    (a pipe at end of file), a pid, an exitcode (None: not collected yet), join() and
+    is_alive()."""
 
     pid = 1
+    exitcode = None
 
     def __init__(self):
         self.sentinel, writer = multiprocessing.Pipe(duplex=False)
