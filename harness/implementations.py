@@ -19,7 +19,8 @@ says so (``pypy.json`` for PyPy's standard library, ``multiprocess.json``,
      "reason": "one line", "source": "file/function of the implementation, or a doc URL"}
 
 A ``behaviour`` or ``absent`` entry makes its tests expected failures (strict: a test that
-passes fails, "no longer occurs"); a ``wording`` entry lists a message text the
+passes fails, "no longer occurs"), except a behaviour entry with ``"sometimes": true``: a
+difference that scheduling decides, shown in some runs only, so a run may see it or not; a ``wording`` entry lists a message text the
 implementation words differently, checked by ``harness.wording`` at the end of the test.
 """
 
@@ -44,7 +45,7 @@ RERUN_ENV = "MPSPEC_MP_IMPL_RERUN"  # what the re-run was for, so it never re-ru
 SITE_DIR = Path(__file__).resolve().parent / "impl_site"
 EXPECTATIONS_DIR = SPECS_DIR / "expectations"
 KINDS = ("behaviour", "wording", "absent")
-FIELDS = {"test", "claim", "start_methods", "python", "os", "kind", "what", "reason", "source"}
+FIELDS = {"test", "claim", "start_methods", "python", "os", "kind", "what", "reason", "source", "sometimes"}
 
 
 # ---------------------------------------------------------------- which implementation
@@ -194,6 +195,8 @@ def check_entry(entry, where, known_claims, files_cache):
         value = entry.get(key)
         if not isinstance(value, str) or not value.strip() or "\n" in value:
             bad(f'"{key}" must be a one-line, non-empty string')
+    if "sometimes" in entry and (entry["sometimes"] is not True or entry["kind"] != "behaviour"):
+        bad('"sometimes" is true or absent, and belongs to a behaviour entry only')
     if "what" in entry and (entry["kind"] != "wording" or not isinstance(entry["what"], str)):
         bad('"what" (a string) belongs to a wording entry only')
     methods = entry.get("start_methods")

@@ -129,8 +129,11 @@ def _expect_differences(config, item, claims, method):
     failing = [e for e in found if e["kind"] != "wording"]
     item._mpspec_wording = [e for e in found if e["kind"] == "wording"]
     if failing:
-        reason = "; ".join(f"{impl} differs ({e['kind']}): {e['reason']}" for e in failing)
-        item.add_marker(pytest.mark.xfail(strict=True, reason=reason))
+        reason = "; ".join(f"{impl} differs ({e['kind']}{', sometimes' if e.get('sometimes') else ''}): "
+                           f"{e['reason']}" for e in failing)
+        # A difference scheduling decides (sometimes) may not show in a run: not strict.
+        strict = not all(e.get("sometimes") for e in failing)
+        item.add_marker(pytest.mark.xfail(strict=strict, reason=reason))
     chosen = (failing or found)[0]
     return {"kind": chosen["kind"], "reason": chosen["reason"]}
 

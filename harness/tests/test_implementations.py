@@ -103,6 +103,8 @@ GOOD = {"test": "harness/tests/test_implementations.py::test_every_expectations_
     ({"os": ["Plan 9"]}, '"os"'),
     ({"what": "x"}, '"what"'),
     ({"colour": "red"}, "unknown field(s) colour"),
+    ({"sometimes": "often"}, '"sometimes" is true or absent'),
+    ({"kind": "absent", "sometimes": True}, "belongs to a behaviour entry only"),
 ])
 def test_a_bad_entry_is_named(change, message):
     entry = dict(GOOD, **change)
@@ -146,3 +148,30 @@ def test_wording_asserts_under_the_reference_and_records_elsewhere(monkeypatch):
     assert "something else" in wording.problems([])[0]  # unlisted: the text is named
     wording.begin()
     assert "no longer occurs" in wording.problems([listed])[0]
+
+
+def test_a_difference_that_shows_only_sometimes_is_a_non_strict_expected_failure():
+    """A listed behaviour difference makes its test a strict expected failure (passing fails:
+    "no longer occurs"); one that scheduling decides ("sometimes": true) is not strict, since
+    a run may or may not see it."""
+    from harness import plugin
+
+    class Item:
+        nodeid = GOOD["test"]
+
+        def __init__(self):
+            self.markers = []
+
+        def add_marker(self, marker):
+            self.markers.append(marker)
+
+    class Config:
+        _mpspec_expected = []
+
+    for sometimes, strict in ((False, True), (True, False)):
+        Config._mpspec_expected = [dict(GOOD, **({"sometimes": True} if sometimes else {}))]
+        item = Item()
+        found = plugin._expect_differences(Config, item, [], None)
+        assert found == {"kind": "behaviour", "reason": "a reason"}
+        (marker,) = item.markers
+        assert marker.mark.name == "xfail" and marker.mark.kwargs["strict"] is strict
