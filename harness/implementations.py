@@ -70,7 +70,7 @@ def label(name=None):
         return STDLIB
     try:
         from importlib.metadata import version
-        return f"{name} {version(PACKAGES[name])}"
+        return f"{name} {version(PACKAGES.get(name, name))}"
     except Exception:  # noqa: BLE001 -- an unusual install: the name alone
         return name
 
@@ -90,14 +90,24 @@ def expectation_key():
     return None
 
 
+def choice(name):
+    """--mp-impl's value: stdlib, or the name of a package that mirrors multiprocessing's
+    layout (NAME.context, NAME.process, NAME.connection, ...): the known ones, or your own."""
+    import argparse
+    if name != STDLIB and not all(part.isidentifier() for part in name.split(".")):
+        raise argparse.ArgumentTypeError(f"{name!r} is neither stdlib nor a package name "
+                                         f"(known: {', '.join(CHOICES)})")
+    return name
+
+
 def pip_command(name):
-    return f"{sys.executable} -m pip install {PACKAGES[name]}"
+    return f"{sys.executable} -m pip install {PACKAGES.get(name, name)}"
 
 
 def rerun(config, wanted):
     """Run the same pytest command with ``wanted`` in force in every process; its exit status."""
     from _pytest.config import UsageError  # pytest.UsageError, without importing pytest here
-    if wanted != STDLIB and importlib.util.find_spec(PACKAGES[wanted]) is None:
+    if wanted != STDLIB and importlib.util.find_spec(wanted) is None:
         raise UsageError(f"--mp-impl={wanted}: {wanted} is not installed for {sys.executable}; "
                          f"install it with: {pip_command(wanted)}")
     if os.environ.get(RERUN_ENV) == wanted:

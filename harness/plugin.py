@@ -47,11 +47,11 @@ def pytest_addoption(parser):
     group.addoption("--claims", default=None, metavar="IDS",
                     help="comma-separated claim IDs: run only the tests marked with one of them "
                          "(the others, tests of the harness included, are deselected)")
-    group.addoption("--mp-impl", default=None, choices=implementations.CHOICES,
+    group.addoption("--mp-impl", default=None, type=implementations.choice, metavar="NAME",
                     help="the multiprocessing implementation every spec and child uses: "
                          "stdlib (the default: the interpreter's own; PyPy's under PyPy), "
-                         "multiprocess or billiard; known differences are in "
-                         "specs/expectations/<name>.json")
+                         "multiprocess, billiard, or any installed package laid out like "
+                         "multiprocessing; known differences are in specs/expectations/<NAME>.json")
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -77,6 +77,18 @@ def test_an_implementation_that_is_not_installed_is_a_usage_error_naming_pip():
     assert f"-m pip install {implementations.PACKAGES[missing[0]]}" in text, text
 
 
+def test_any_package_name_may_be_asked_for_and_anything_else_is_refused():
+    """--mp-impl takes stdlib, the known packages, or a package of your own (its differences
+    then belong in specs/expectations/<name>.json); a value that cannot name a package is
+    refused at once."""
+    import argparse
+    for name in ("stdlib", "billiard", "my_fork", "vendor.mp"):
+        assert implementations.choice(name) == name
+    for bad in ("a b", "", "3mp", "mp-fork"):
+        with pytest.raises(argparse.ArgumentTypeError, match="neither stdlib nor a package name"):
+            implementations.choice(bad)
+
+
 # ---------------------------------------------------------------- expectation files
 
 def test_every_expectations_file_is_valid():
