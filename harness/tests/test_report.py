@@ -850,8 +850,8 @@ def test_each_implementation_is_compared_with_cpython_at_the_same_os_minor_versi
             "spawn); `c.by-version` (expected (behaviour): it does otherwise, to the same verdict)") in text
     assert "### billiard · Linux" in text
     assert "- **billiard like CPython: 1** — of 6 claims; differs only in wording: 1 (`b.by-method`)" in text
-    assert "billiard against CPython: 1 like CPython, 1 differs only in wording, 2 differs in behaviour, " \
-           "1 does not apply, 1 not compared" in report.summary_lines(matrix)
+    assert "billiard against CPython, claims: like CPython 1, differs only in wording 1, differs in behaviour 2, " \
+           "does not apply 1, not compared 1" in report.summary_lines(matrix)
     page = report_render.html(matrix)
     assert '<table class="conformance">' in page and "<tr><th>billiard</th><td" in page
 
