@@ -27,21 +27,10 @@ def _activate():
 
 
 def _run_the_hidden_sitecustomize():
-    """Import the next ``sitecustomize`` on sys.path after this folder, as site.py would have."""
-    import importlib.machinery
-    import importlib.util
-    here = os.path.dirname(os.path.abspath(__file__))
-    rest = [p for p in sys.path if os.path.abspath(p or os.curdir) != here]
-    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", rest)
-    if spec is None or spec.loader is None:
-        return
-    module = importlib.util.module_from_spec(spec)
-    ours = sys.modules.get("sitecustomize")
-    sys.modules["sitecustomize"] = module
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules["sitecustomize"] = ours
+    """The next ``sitecustomize`` on sys.path, run as site.py would have (harness/site_chain.py)."""
+    import runpy
+    runpy.run_path(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "site_chain.py"),
+                   {"HOOK_FILE": __file__})
 
 
 if os.environ.get("MPSPEC_MUTANT"):
