@@ -15,9 +15,10 @@ left in its session and releases its pipes.
 Ctrl-C: a process that starts with SIGINT ignored (SIG_IGN, as a background job of a
 non-interactive shell does, and as every process it starts then inherits) gets no
 KeyboardInterrupt from Python, which installs its handler only over the default
-disposition. So on POSIX a program starts through a launcher that puts SIGINT back to its
-default (SIG_DFL) and then executes the program in the same process: a spec about Ctrl-C
-sees what a person at a terminal sees, however pytest itself was started.
+disposition. So on POSIX, when this process has SIGINT ignored, a program starts through a
+launcher that puts SIGINT back to its default (SIG_DFL) and then executes the program in the
+same process: a spec about Ctrl-C sees what a person at a terminal sees, however pytest
+itself was started. (Otherwise the program inherits the default and starts directly.)
 """
 
 import os
@@ -59,7 +60,8 @@ class LiveProgram:
 
     def __init__(self, name, *args, cwd, env=None, stdin=None, keep_stdin_open=False):
         self.name = name
-        launcher = () if WINDOWS else ("-c", SIGINT_LAUNCHER)
+        ignored = not WINDOWS and signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+        launcher = ("-c", SIGINT_LAUNCHER) if ignored else ()
         self.argv = [sys.executable, *launcher, str(programs.script_path(name)), *map(str, args)]
         fd, self.stderr_path = tempfile.mkstemp(prefix=f"{name}-", suffix=".stderr", dir=cwd)
         self._stderr = os.fdopen(fd, "wb")

@@ -359,10 +359,17 @@ class Matrix:
         self.errors = []  # messages naming unreadable files
         self.superseded = []  # (file not counted, the file of the same configuration counted)
         self.unknown_claims = OrderedDict()  # claim id not in the catalog -> sources
+        self._memo = {}  # what is computed from the cells, until the next add()
         self._references = {}  # column -> CPython's column to compare it with (reference_column)
 
     # -- building
+    def _memoized(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def add(self, data, source):
+        self._memo.clear()
         run = data["run"]
         self.runs.append((source, run))
         impl = configuration(run)[0]
@@ -392,7 +399,8 @@ class Matrix:
         self.rows = OrderedDict((cid, self.rows[cid]) for cid in self.claims if cid in self.rows)
 
     def implementations(self):
-        return sorted({c[0] for c in self.columns}, key=implementation_key)
+        return list(self._memoized("implementations", lambda: sorted(
+            {c[0] for c in self.columns}, key=implementation_key)))
 
     def name(self, parts):
         """A column (or the fixed part of a group of them) in words, e.g. "Linux 3.11.7 spawn";
@@ -505,6 +513,9 @@ class Matrix:
         return [(cid, col) for cid, row in self.rows.items() for col, cell in row.items() if cell.conflicting]
 
     def summary(self):
+        return self._memoized("summary", self._summary)
+
+    def _summary(self):
         ids = list(self.rows)
         return OrderedDict([
             ("covered", ids),
@@ -574,6 +585,9 @@ class Matrix:
 
     def conformance(self):
         """{implementation other than CPython: {kind of CONFORMANCE: [claims]}}."""
+        return self._memoized("conformance", self._conformance)
+
+    def _conformance(self):
         found = OrderedDict()
         for impl in self.implementations():
             if impl == REFERENCE:
