@@ -679,7 +679,13 @@ def test_the_ci_workflow_runs_every_os_and_python_then_merges_always():
     assert "allow-prereleases" not in setup["with"]
     upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact"))
     assert upload["if"] == "always()"
-    assert merge_job["needs"] == "spec" and merge_job["if"] == "always()"
+    assert merge_job["needs"] == ["spec", "implementations"] and merge_job["if"] == "always()"
+    impls = flow["jobs"]["implementations"]
+    assert impls["strategy"]["fail-fast"] is False and "continue-on-error" not in impls
+    assert sorted(impls["strategy"]["matrix"]["os"]) == sorted(matrix["os"])
+    chosen = {i["impl"]: i["mp-impl"] for i in impls["strategy"]["matrix"]["include"]}
+    assert chosen == {"pypy": "stdlib", "multiprocess": "multiprocess", "billiard": "billiard"}
+    assert any("--mp-impl=${{ matrix.mp-impl }}" in s.get("run", "") for s in impls["steps"])
     merge_run = next(s["run"] for s in merge_job["steps"] if "harness.report merge" in s.get("run", ""))
     assert "GITHUB_STEP_SUMMARY" in "".join(s.get("run", "") for s in merge_job["steps"])
     args = merge_run.split("harness.report", 1)[1].split("\n")[0].split()
