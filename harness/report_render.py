@@ -52,7 +52,7 @@ LEGEND_TEXT = {
     verdicts.PARTLY: "the tutorial is right about some aspects of the claim and wrong about others",
     verdicts.LUCK: "scheduling decides whether the statement comes true here",
     verdicts.NOT_APPLICABLE: "the statement is about another configuration",
-    verdicts.DISAGREE: "the claim's tests measured different verdicts here",
+    verdicts.DISAGREE: "two of the claim's observations judged one aspect of it differently here",
     verdicts.SKIPPED: "the claim's tests were skipped here",
     verdicts.FAILED: "a test of the claim failed: Python did not do what the spec asserts",
 }
