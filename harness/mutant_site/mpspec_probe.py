@@ -302,18 +302,41 @@ def outlives_a_killed_parent():
 
 
 def _parent_of_one(ready, path):
-    started(fork, touch_later, path, 0.5)
+    grandchild = started(fork, touch_later, path, 0.5)
+    with open(path + ".pid", "w") as f:
+        f.write(str(grandchild.pid))
     set_then_sleep(ready)
 
 
+def _ended(pid):
+    """The process is gone, or a zombie (it has ended; its new parent has yet to collect it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass
+    return False
+
+
 def grandchild_after_terminate():
-    """Does a grandchild finish its work after its parent was terminated?"""
+    """Does a grandchild finish its work after its parent was terminated? (Waits for the
+    grandchild to end, within 20 s, rather than for a time: a busy machine may be slow.)"""
     ready = fork.Event()
     middle = started(fork, _parent_of_one, ready, "grandchild-finished")
     ready.wait(5)
     middle.terminate()
     middle.join()
-    time.sleep(1.0)
+    with open("grandchild-finished.pid") as f:
+        pid = int(f.read())
+    deadline = time.monotonic() + 20
+    while not _ended(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling a process's state, bounded by the deadline
     return os.path.exists("grandchild-finished")
 
 
