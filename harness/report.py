@@ -411,11 +411,7 @@ class Matrix:
         return " ".join(parts)
 
     def cell(self, cid, column):
-        """The Cell at ``column``; a column given as (OS, Python, method) is that of the
-        matrix's one implementation (CPython's when it has several)."""
-        if len(column) == 3:
-            impls = self.implementations()
-            column = (impls[0] if len(impls) == 1 else REFERENCE,) + tuple(column)
+        """The Cell at ``column`` (implementation, OS, Python, method), or None."""
         return self.rows.get(cid, {}).get(column)
 
     def value(self, cid, column):

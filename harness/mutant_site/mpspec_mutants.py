@@ -1063,13 +1063,20 @@ def daemon_children_allowed(process):
     """A daemon may start processes (the assertion in start() is gone)."""
     @around(process.BaseProcess, "start")
     def start(original, self):
-        config = process._current_process._config
-        daemonic = config.pop("daemon", None)
-        try:
-            original(self)
-        finally:
-            if daemonic is not None:
-                config["daemon"] = daemonic
+        _start_as_if_not_a_daemon(process, original, self)
+
+
+def _start_as_if_not_a_daemon(process, original, self):
+    """Run ``original`` start() with this process's daemon flag out of sight, so its check
+    passes; the flag is put back after. Returns whether this process is a daemon."""
+    config = process._current_process._config
+    daemonic = config.pop("daemon", None)
+    try:
+        original(self)
+    finally:
+        if daemonic is not None:
+            config["daemon"] = daemonic
+    return bool(daemonic)
 
 
 @mutant(P, claims=["attr.daemon-no-children", "daemon.children-assertion", "beyond.optimize-strips-checks"],
@@ -1328,14 +1335,7 @@ def daemon_check_after_launch(process):
     """start() in a daemon first makes the new process and only then raises its AssertionError."""
     @around(process.BaseProcess, "start")
     def start(original, self):
-        config = process._current_process._config
-        daemonic = config.pop("daemon", None)
-        try:
-            original(self)
-        finally:
-            if daemonic is not None:
-                config["daemon"] = daemonic
-        if daemonic:
+        if _start_as_if_not_a_daemon(process, original, self):
             raise AssertionError("daemonic processes are not allowed to have children")
 
 

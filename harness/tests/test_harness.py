@@ -4,6 +4,7 @@ and the whole-program runner. These are not claims of the tutorial."""
 import json
 import multiprocessing
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -166,7 +167,8 @@ def test_a_claim_test_that_records_no_verdict_fails_whether_or_not_it_asks_for_t
     assert outcomes == {"test_no_fixture": "failed", "test_fixture_unused": "failed",
                         "test_one_of_two": "failed", "test_records": "passed"}
     matrix = report.merge([out])
-    assert matrix.value(first, (PLATFORM_NAME, report.python_label(), report.ANY_METHOD)) == verdicts.FAILED
+    column = (platform.python_implementation(), PLATFORM_NAME, report.python_label(), report.ANY_METHOD)
+    assert matrix.value(first, column) == verdicts.FAILED
 
 
 def test_the_leak_guard_finds_kills_and_reports_a_stray_child(ctx):
